@@ -1,0 +1,117 @@
+"""The shared vocabulary: statuses, metric points, trials and suggestions.
+
+Everything here is plain, immutable data. The store hands out `Trial` snapshots that later
+writes never change; strategies and stoppers read them and decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class TuningJobStatus(StrEnum):
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+    def is_finished(self) -> bool:
+        return self in (TuningJobStatus.COMPLETED, TuningJobStatus.FAILED, TuningJobStatus.STOPPED)
+
+
+class TrainingJobStatus(StrEnum):
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+    def is_finished(self) -> bool:
+        return self in (
+            TrainingJobStatus.COMPLETED,
+            TrainingJobStatus.FAILED,
+            TrainingJobStatus.STOPPED,
+        )
+
+
+class SecondaryStatus(StrEnum):
+    STARTING = "Starting"
+    DOWNLOADING = "Downloading"
+    TRAINING = "Training"
+    UPLOADING = "Uploading"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+    MAX_RUNTIME_EXCEEDED = "MaxRuntimeExceeded"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    RESTARTING = "Restarting"
+
+
+class ObjectiveStatus(StrEnum):
+    SUCCEEDED = "Succeeded"
+    PENDING = "Pending"
+    FAILED = "Failed"
+
+
+class Direction(StrEnum):
+    MAXIMIZE = "Maximize"
+    MINIMIZE = "Minimize"
+
+    @property
+    def sign(self) -> float:
+        """Multiplier that turns the objective into a loss: everything inside minimises."""
+        return -1.0 if self is Direction.MAXIMIZE else 1.0
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One match of a MetricDefinitions regex in a training job's log."""
+
+    name: str
+    value: float
+    timestamp: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A configuration a strategy proposes: tuned values as SageMaker strings."""
+
+    hyperparameters: Mapping[str, str]
+    definition_name: str | None = None  # which TrainingJobDefinitions entry (multi-algorithm jobs)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A snapshot of one training job of a tuning job, as the store holds it.
+
+    `index` is the 1-based launch sequence number within the tuning job (the `NNN` in the
+    training job name); the store assigns it. `objective` is the latest objective value the job
+    reported, in the user's direction (not negated); `None` until one is seen.
+    """
+
+    tuning_job_name: str
+    index: int
+    training_job_name: str
+    hyperparameters: Mapping[str, str]  # tuned values only (TunedHyperParameters)
+    definition_name: str | None
+    status: TrainingJobStatus
+    secondary_status: SecondaryStatus
+    objective_status: ObjectiveStatus
+    creation_time: float
+    start_time: float | None = None
+    end_time: float | None = None
+    last_modified_time: float | None = None
+    handle: str | None = None
+    failure_reason: str | None = None
+    objective: float | None = None
+    final_metrics: Mapping[str, MetricPoint] = field(default_factory=dict)
+    retryable: bool = False  # a Failed job whose failure was not the script's fault
+    attempts: int = 1
+
+    @property
+    def is_pending(self) -> bool:
+        """Still running (or about to): its result is not known yet."""
+        return not self.status.is_finished()
