@@ -12,3 +12,4 @@ def trimtab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "trimtab-home"
     monkeypatch.setenv("TRIMTAB_HOME", str(home))
     return home
+

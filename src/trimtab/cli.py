@@ -1,0 +1,227 @@
+"""`trimtab` on the command line: parse arguments, call the service, render, exit code.
+
+The only module that configures logging. Errors trimtab raises on purpose print as
+``<Code>: <message>`` (exit 1); they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.text import Text
+
+from trimtab import __version__, analytics, display, service
+from trimtab.errors import TrimtabError, training_job_not_found
+from trimtab.job import Settings
+from trimtab.store import Store, open_store
+from trimtab.types import TrainingJobStatus, TuningJobStatus
+
+EXIT_CODES = {
+    TuningJobStatus.COMPLETED: 0,
+    TuningJobStatus.FAILED: 1,
+    TuningJobStatus.STOPPED: 130,
+}
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    base = Settings.from_env()
+    return Settings(
+        python=args.python or base.python,
+        stop_grace_seconds=args.stop_grace if args.stop_grace is not None else base.stop_grace_seconds,
+        poll_interval=base.poll_interval,
+    )
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(store: Store, name: str, args: argparse.Namespace) -> int:
+    """Run a tuning job with live progress; SIGTERM stops it as cleanly as Ctrl-C does."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    with display.Progress(console) as progress:
+        record = service.run_tuning_job(store, name, settings=_settings(args), on_progress=progress)
+    response = service.describe_tuning_job(store, record.name)
+    console.print(display.describe_view(response))
+    if record.status is TuningJobStatus.COMPLETED:
+        console.print(f"\nDetails: trimtab describe {record.name}   "
+                      f"All training jobs: trimtab training-jobs {record.name}")
+    return EXIT_CODES.get(record.status, 1)
+
+
+def cmd_tune(store: Store, args: argparse.Namespace) -> int:
+    record = service.create_from_file(store, args.job_file, name=args.name)
+    console.print(f"Created tuning job [bold]{record.name}[/bold] (store: {_home()})")
+    return _run(store, record.name, args)
+
+
+def cmd_resume(store: Store, args: argparse.Namespace) -> int:
+    return _run(store, args.name, args)
+
+
+def cmd_describe(store: Store, args: argparse.Namespace) -> int:
+    response = service.describe_tuning_job(store, args.name)
+    if args.json:
+        _print_json(response)
+    else:
+        console.print(display.describe_view(response))
+    return 0
+
+
+def cmd_training_jobs(store: Store, args: argparse.Namespace) -> int:
+    summaries = service.list_training_jobs(
+        store, args.name, args.sort_by, args.sort_order == "Descending", args.status
+    )
+    if args.json:
+        _print_json({"TrainingJobSummaries": summaries})
+    else:
+        console.print(display.training_jobs_table(summaries))
+    return 0
+
+
+def cmd_list(store: Store, args: argparse.Namespace) -> int:
+    summaries = service.list_tuning_jobs(
+        store, args.sort_by, args.sort_order == "Descending", args.name_contains, args.status
+    )
+    if args.json:
+        _print_json({"HyperParameterTuningJobSummaries": summaries})
+    else:
+        console.print(display.tuning_jobs_table(summaries))
+    return 0
+
+
+def cmd_stop(store: Store, args: argparse.Namespace) -> int:
+    record = service.stop_tuning_job(store, args.name)
+    console.print(f"Tuning job {record.name}: {record.status}")
+    return 0
+
+
+def cmd_logs(store: Store, args: argparse.Namespace) -> int:
+    trial = store.trial(args.training_job)
+    path = Path(store.log_path(trial.training_job_name))
+    if not path.exists():
+        raise training_job_not_found()
+    with path.open("rb") as log:
+        while True:
+            chunk = log.read(1 << 16)
+            if chunk:
+                sys.stdout.buffer.write(chunk)
+                continue
+            sys.stdout.flush()
+            if not args.follow or not store.trial(trial.training_job_name).is_pending:
+                return 0
+            time.sleep(0.5)
+
+
+def cmd_analytics(store: Store, args: argparse.Namespace) -> int:
+    record = store.tuning_job(args.name)
+    rows = analytics.analytics_rows(record, store.trials(record.name))
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    out = sys.stdout if args.csv == "-" else open(args.csv, "w", newline="")  # noqa: SIM115
+    try:
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def _home() -> str:
+    return os.environ.get("TRIMTAB_HOME", str(Path.home() / ".trimtab"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trimtab", description="SageMaker-style hyperparameter tuning on your own machine."
+    )
+    parser.add_argument("--version", action="version", version=f"trimtab {__version__}")
+    parser.add_argument("--home", help="store folder (default: $TRIMTAB_HOME or ~/.trimtab)")
+    parser.add_argument("--store", help="SQLAlchemy URL of the store (default: SQLite in --home)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[Store, argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def runner_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--python", help="interpreter for training scripts (default: this one)")
+        sub.add_argument("--stop-grace", type=float, help="seconds between SIGTERM and SIGKILL (default 120)")
+
+    tune = command("tune", cmd_tune, "create a tuning job from a CreateHyperParameterTuningJob JSON file and run it")
+    tune.add_argument("job_file", help="request body, as boto3 would send it")
+    tune.add_argument("--name", help="use this HyperParameterTuningJobName instead of the file's")
+    runner_options(tune)
+    resume = command("resume", cmd_resume, "run a tuning job whose tuner ended before the job did")
+    resume.add_argument("name")
+    runner_options(resume)
+    describe = command("describe", cmd_describe, "DescribeHyperParameterTuningJob")
+    describe.add_argument("name")
+    describe.add_argument("--json", action="store_true", help="the API's JSON response")
+    jobs = command("training-jobs", cmd_training_jobs, "ListTrainingJobsForHyperParameterTuningJob")
+    jobs.add_argument("name")
+    jobs.add_argument("--json", action="store_true", help="the API's JSON response")
+    jobs.add_argument("--sort-by", choices=analytics.SORT_KEYS, default="Name")
+    jobs.add_argument("--sort-order", choices=("Ascending", "Descending"), default="Ascending")
+    jobs.add_argument("--status", choices=[str(s) for s in TrainingJobStatus])
+    listing = command("list", cmd_list, "ListHyperParameterTuningJobs")
+    listing.add_argument("--json", action="store_true", help="the API's JSON response")
+    listing.add_argument("--sort-by", choices=("Name", "Status", "CreationTime"), default="Name")
+    listing.add_argument("--sort-order", choices=("Ascending", "Descending"), default="Ascending")
+    listing.add_argument("--name-contains")
+    listing.add_argument("--status", choices=[str(s) for s in TuningJobStatus])
+    stop = command("stop", cmd_stop, "stop a running tuning job and its training jobs")
+    stop.add_argument("name")
+    logs = command("logs", cmd_logs, "print a training job's log")
+    logs.add_argument("training_job")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing until the job ends")
+    table = command("analytics", cmd_analytics, "one CSV row per training job")
+    table.add_argument("name")
+    table.add_argument("--csv", default="-", help="output file (default: standard output)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.home:
+        os.environ["TRIMTAB_HOME"] = args.home
+    level = logging.WARNING - 10 * args.verbose
+    logging.basicConfig(
+        level=level, format="%(message)s", handlers=[RichHandler(console=errors, show_path=False)]
+    )
+    try:
+        store = open_store(url=args.store)
+        code: int = args.handler(store, args)
+    except TrimtabError as error:
+        errors.print(Text.assemble((error.code, "bold red"), ": ", error.message), highlight=False)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The tuning loop: poll, parse, store, decide, suggest, launch, finish.
+
+The store is the only memory that matters: a strategy reads the trial history from it on each
+call ("tell" is writing to the store), so a tuner that is stopped and resumed continues exactly.
+The tuner itself only remembers, for the training jobs it launched, the backend handle and the
+log scanner that carries a half-received line.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from trimtab.backends.base import Backend, RunState
+from trimtab.errors import ResourceInUse, ValidationError
+from trimtab.job import Job, Settings
+from trimtab.metrics import LogScanner
+from trimtab.store.base import Finish, Store, TuningJobRecord
+from trimtab.strategies import make_strategy
+from trimtab.strategies.base import Strategy
+from trimtab.types import (
+    ObjectiveStatus,
+    SecondaryStatus,
+    Suggestion,
+    TrainingJobStatus,
+    Trial,
+    TuningJobStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 30.0
+Progress = Callable[[TuningJobRecord, Sequence[Trial]], None]
+
+
+@dataclass
+class _Running:
+    handle: str
+    scanner: LogScanner
+
+
+@dataclass
+class Clock:
+    """Wall-clock time and sleeping, injectable so loop tests need not wait."""
+
+    now: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+
+def judge_objective(trial: Trial, state: RunState, metric: str) -> tuple[ObjectiveStatus, str | None]:
+    """The ObjectiveStatus of an ended training job and, when it has none, why."""
+    if state.status is TrainingJobStatus.FAILED:
+        return ObjectiveStatus.FAILED, state.failure_reason
+    if trial.objective is None:
+        return ObjectiveStatus.FAILED, (
+            f"The training job ended without reporting the objective metric '{metric}': no line "
+            "of its log matched that metric's regex in MetricDefinitions."
+        )
+    if not math.isfinite(trial.objective):
+        return ObjectiveStatus.FAILED, (
+            f"The objective metric '{metric}' was {trial.objective} in the training job's last "
+            "report, so the job cannot be ranked."
+        )
+    return ObjectiveStatus.SUCCEEDED, state.failure_reason
+
+
+@dataclass
+class Tuner:
+    """Runs one tuning job to its end on one backend; `run` returns the final record."""
+
+    store: Store
+    backend: Backend
+    job: Job
+    settings: Settings = field(default_factory=Settings)
+    clock: Clock = field(default_factory=Clock)
+    on_progress: Progress | None = None
+    strategy: Strategy | None = None
+    _running: dict[str, _Running] = field(default_factory=dict, init=False)
+    _renewed: float = field(default=0.0, init=False)
+    _owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+
+    def __post_init__(self) -> None:
+        if self.strategy is None:
+            spaces = {name: d.space for name, d in self.job.definitions.items()}
+            self.strategy = make_strategy(self.job.strategy, spaces, self.job.seed)
+
+    def run(self) -> TuningJobRecord:
+        name = self.job.name
+        if not self.store.acquire_lease(name, self._owner, LEASE_SECONDS):
+            raise ResourceInUse(
+                f"The tuning job {name} is being run by another trimtab process (if that process "
+                f"died, its claim expires {LEASE_SECONDS:.0f} s after its last sign of life)."
+            )
+        self._renewed = self.clock.now()
+        started = self.clock.now()
+        before = self.store.tuning_job(name).runtime_seconds
+        try:
+            self._reconcile()
+            try:
+                status = self._loop(started, before)
+            except KeyboardInterrupt:
+                logger.info("interrupted: stopping %d training jobs", len(self._running))
+                self.store.request_stop(name)
+                self._drain(stop=True)
+                status = TuningJobStatus.STOPPED
+            return self._finish(status, before + self.clock.now() - started)
+        finally:
+            self.backend.shutdown()
+            self.store.release_lease(name, self._owner)
+
+    def _loop(self, started: float, before: float) -> TuningJobStatus:
+        name, job = self.job.name, self.job
+        assert self.strategy is not None
+        while True:
+            self._poll()
+            self._renew_lease()
+            record = self.store.tuning_job(name)
+            trials = self.store.trials(name)
+            self._report(record, trials)
+            if record.stop_requested:
+                self._drain(stop=True)
+                return TuningJobStatus.STOPPED
+            elapsed = before + self.clock.now() - started
+            if job.max_runtime_seconds is not None and elapsed >= job.max_runtime_seconds:
+                logger.info("tuning job %s reached MaxRuntimeInSeconds", name)
+                self._drain(stop=True)
+                return TuningJobStatus.COMPLETED
+            running = sum(t.is_pending for t in trials)
+            free = min(job.max_parallel - running, job.max_jobs - len(trials))
+            suggestions = self.strategy.suggest(trials, free) if free > 0 else []
+            for suggestion in suggestions:
+                self._launch(suggestion)
+            if not running and not suggestions and (free > 0 or len(trials) >= job.max_jobs):
+                return TuningJobStatus.COMPLETED
+            if not suggestions:
+                self.clock.sleep(self.settings.poll_interval)
+
+    def _renew_lease(self) -> None:
+        now = self.clock.now()
+        if now - self._renewed < LEASE_SECONDS / 6:
+            return
+        if not self.store.acquire_lease(self.job.name, self._owner, LEASE_SECONDS):
+            raise ResourceInUse(f"Another trimtab process took over the tuning job {self.job.name}.")
+        self._renewed = now
+
+    def _report(self, record: TuningJobRecord, trials: Sequence[Trial]) -> None:
+        if self.on_progress is not None:
+            self.on_progress(record, trials)
+
+    def _launch(self, suggestion: Suggestion) -> None:
+        trial = self.store.add_trial(
+            self.job.name, suggestion.hyperparameters, suggestion.definition_name, self.clock.now()
+        )
+        logger.info("launching %s with %s", trial.training_job_name, dict(trial.hyperparameters))
+        self._start(trial, attempts=1)
+
+    def _start(self, trial: Trial, attempts: int) -> None:
+        name = trial.training_job_name
+        run = self.job.run_spec(
+            trial, self.store.job_dir(name), self.store.log_path(name), self.settings
+        )
+        try:
+            handle = self.backend.launch(run)
+        except ValidationError as error:
+            logger.warning("could not launch %s: %s", name, error.message)
+            self._end(name, Finish(
+                TrainingJobStatus.FAILED, SecondaryStatus.FAILED, ObjectiveStatus.FAILED,
+                self.clock.now(), error.message[:1024],
+            ))
+            return
+        self.store.set_handle(name, handle, self.clock.now(), attempts)
+        scanner = LogScanner(self.job.definition(trial).metric_definitions)
+        self._running[name] = _Running(handle, scanner)
+
+    def _poll(self, retry: bool = True) -> None:
+        for name, running in list(self._running.items()):
+            state = self.backend.poll(running.handle)
+            now = self.clock.now()
+            points = running.scanner.feed(state.new_log, now)
+            if state.finished:
+                points += running.scanner.flush(now)
+            trial = self.store.trial(name)
+            if points:
+                metric = self.job.definition(trial).objective.metric_name
+                self.store.add_metrics(name, points, metric)
+            if state.finished:
+                del self._running[name]
+                self._ended(self.store.trial(name), state, retry)
+
+    def _ended(self, trial: Trial, state: RunState, retry: bool) -> None:
+        if (
+            retry
+            and state.status is TrainingJobStatus.FAILED
+            and state.retryable
+            and trial.attempts < self.job.max_attempts(trial)
+        ):
+            logger.info("retrying %s after: %s", trial.training_job_name, state.failure_reason)
+            self._start(trial, trial.attempts + 1)
+            return
+        metric = self.job.definition(trial).objective.metric_name
+        objective_status, reason = judge_objective(trial, state, metric)
+        self._end(trial.training_job_name, Finish(
+            state.status, state.secondary_status, objective_status, self.clock.now(),
+            reason[:1024] if reason else None, state.retryable,
+        ))
+
+    def _end(self, name: str, finish: Finish) -> None:
+        trial = self.store.finish(name, finish)
+        logger.info(
+            "%s %s (objective %s%s)", name, finish.status, finish.objective_status,
+            f" = {trial.objective}" if trial.objective is not None else "",
+        )
+
+    def _drain(self, stop: bool) -> None:
+        """Stop (when asked) and wait for every running training job; no retries."""
+        if stop:
+            for running in self._running.values():
+                self.backend.stop(running.handle)
+        while self._running:
+            try:
+                self._poll(retry=False)
+                if self._running:
+                    self.clock.sleep(self.settings.poll_interval)
+            except KeyboardInterrupt:
+                logger.info("still stopping %d training jobs", len(self._running))
+
+    def _reconcile(self) -> None:
+        """Training jobs a previous tuner left unfinished cannot be re-attached: end them."""
+        for trial in self.store.trials(self.job.name):
+            if trial.is_pending:
+                if trial.handle is not None:
+                    self.backend.stop(trial.handle)
+                self._end(trial.training_job_name, Finish(
+                    TrainingJobStatus.FAILED, SecondaryStatus.FAILED, ObjectiveStatus.FAILED,
+                    self.clock.now(),
+                    "The trimtab process running this training job ended before the job did.",
+                ))
+
+    def _finish(self, status: TuningJobStatus, runtime: float) -> TuningJobRecord:
+        trials = self.store.trials(self.job.name)
+        reason = None
+        if status is TuningJobStatus.COMPLETED and not any(
+            t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials
+        ):
+            status = TuningJobStatus.FAILED
+            reason = (
+                f"None of the {len(trials)} training jobs reported a usable objective metric; "
+                "see their FailureReason (trimtab training-jobs "
+                f"{self.job.name})."
+            )
+        record = self.store.update_tuning_job(
+            self.job.name, status=status, end_time=self.clock.now(),
+            failure_reason=reason, runtime_seconds=runtime,
+        )
+        self._report(record, trials)
+        logger.info("tuning job %s %s", self.job.name, status)
+        return record

@@ -1,0 +1,71 @@
+"""Request bodies for tests: script-mode tuning jobs over tests/scripts/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
+def make_request(
+    name: str = "t-job",
+    script: str = "converge.py",
+    strategy: str = "Random",
+    max_jobs: int | None = 4,
+    max_parallel: int = 2,
+    objective: str = "Minimize",
+    metric_regex: str = r"loss=([-+0-9.eEnaNinf]+)",
+    ranges: dict[str, Any] | None = None,
+    static: dict[str, str] | None = None,
+    seed: int | None = 1,
+    **definition: Any,
+) -> dict[str, Any]:
+    """A CreateHyperParameterTuningJob body running one of tests/scripts/ (script mode)."""
+    limits: dict[str, int] = {"MaxParallelTrainingJobs": max_parallel}
+    if max_jobs is not None:
+        limits["MaxNumberOfTrainingJobs"] = max_jobs
+    config: dict[str, Any] = {
+        "Strategy": strategy,
+        "HyperParameterTuningJobObjective": {"Type": objective, "MetricName": "loss"},
+        "ResourceLimits": limits,
+        "ParameterRanges": ranges
+        if ranges is not None
+        else {
+            "ContinuousParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "1"}],
+            "IntegerParameterRanges": [{"Name": "y", "MinValue": "0", "MaxValue": "5"}],
+        },
+    }
+    if seed is not None:
+        config["RandomSeed"] = seed
+    return {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobConfig": config,
+        "TrainingJobDefinition": {
+            "StaticHyperParameters": {
+                "sagemaker_program": json.dumps(script),
+                "sagemaker_submit_directory": json.dumps(str(SCRIPTS)),
+                **(static or {}),
+            },
+            "AlgorithmSpecification": {
+                "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                "TrainingInputMode": "File",
+                "MetricDefinitions": [{"Name": "loss", "Regex": metric_regex}],
+            },
+            "RoleArn": "arn:aws:iam::000000000000:role/test",
+            "InputDataConfig": [
+                {
+                    "ChannelName": "train",
+                    "DataSource": {
+                        "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": str(SCRIPTS)}
+                    },
+                }
+            ],
+            "OutputDataConfig": {"S3OutputPath": "output"},
+            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+            **definition,
+        },
+    }

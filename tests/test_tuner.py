@@ -1,0 +1,288 @@
+"""The tuning loop over a scripted in-memory backend and a real SQLite store: no processes, no
+sleeping. End-to-end runs with real processes live in tests/e2e/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.jobs import make_request
+from trimtab import service
+from trimtab.backends.base import RunSpec, RunState
+from trimtab.errors import ResourceInUse, ValidationError
+from trimtab.job import Job, Settings
+from trimtab.store import open_store
+from trimtab.store.base import Store
+from trimtab.tuner import Clock, Tuner
+from trimtab.types import (
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+    TuningJobStatus,
+)
+
+COMPLETED = RunState(finished=True, status=TrainingJobStatus.COMPLETED, secondary_status=SecondaryStatus.COMPLETED, exit_code=0)
+
+
+def loss_of(run: RunSpec) -> float:
+    return (float(run.hyperparameters["x"]) - 0.3) ** 2 + (int(run.hyperparameters["y"]) - 2) ** 2 / 10
+
+
+@dataclass
+class Script:
+    """What one fake training job prints (one chunk per poll) and how it ends."""
+
+    chunks: list[str]
+    end: RunState = COMPLETED
+
+
+@dataclass
+class FakeBackend:
+    plan: Callable[[RunSpec, int], Script] = lambda run, attempt: Script([f"loss={loss_of(run)}\n"])
+    runs: dict[str, tuple[RunSpec, Script]] = field(default_factory=dict)
+    launches: list[RunSpec] = field(default_factory=list)
+    stopped: set[str] = field(default_factory=set)
+    running: set[str] = field(default_factory=set)
+    max_running: int = 0
+    shut_down: bool = False
+
+    def launch(self, run: RunSpec) -> str:
+        attempt = sum(r.training_job_name == run.training_job_name for r in self.launches) + 1
+        self.launches.append(run)
+        handle = f"{run.training_job_name}#{attempt}"
+        self.runs[handle] = (run, self.plan(run, attempt))
+        self.running.add(handle)
+        self.max_running = max(self.max_running, len(self.running))
+        return handle
+
+    def poll(self, handle: str) -> RunState:
+        _, script = self.runs[handle]
+        if handle in self.stopped:
+            self.running.discard(handle)
+            return RunState(finished=True, status=TrainingJobStatus.STOPPED, secondary_status=SecondaryStatus.STOPPED)
+        if script.chunks:
+            return RunState(new_log=script.chunks.pop(0))
+        self.running.discard(handle)
+        return script.end
+
+    def stop(self, handle: str) -> None:
+        if handle in self.running:
+            self.stopped.add(handle)
+
+    def shutdown(self) -> None:
+        self.shut_down = True
+
+
+@dataclass
+class FakeClock:
+    t: float = 1_000_000.0
+    on_sleep: Callable[[float], None] | None = None
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(self.t)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(home=tmp_path / "home")
+
+
+def run(store: Store, request: dict[str, Any], backend: FakeBackend, clock: FakeClock | None = None, base: Path | None = None) -> Tuner:
+    record = service.create_tuning_job(store, request, base or Path.cwd())
+    clock = clock or FakeClock()
+    tuner = Tuner(store, backend, Job.from_record(record), Settings(poll_interval=1.0), Clock(clock.now, clock.sleep))
+    tuner.run()
+    return tuner
+
+
+def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend(plan=lambda r, a: Script(["epoch 1\n", f"loss={loss_of(r) + 1}\n", f"loss={loss_of(r)}\n"]))
+    run(store, make_request(max_jobs=7, max_parallel=3), backend, base=tmp_path)
+    record = store.tuning_job("t-job")
+    trials = store.trials("t-job")
+    assert record.status is TuningJobStatus.COMPLETED
+    assert len(trials) == 7 and backend.max_running == 3
+    assert all(t.status is TrainingJobStatus.COMPLETED and t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials)
+    # the final objective is the last value reported, not the best one
+    losses = {t.training_job_name: loss_of(next(r for r in backend.launches if r.training_job_name == t.training_job_name)) for t in trials}
+    assert all(t.objective == pytest.approx(losses[t.training_job_name]) for t in trials)
+    described = service.describe_tuning_job(store, "t-job")
+    assert described["BestTrainingJob"]["TrainingJobName"] == min(losses, key=losses.__getitem__)
+    assert described["TrainingJobStatusCounters"] == {"Completed": 7, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+    assert described["ObjectiveStatusCounters"] == {"Succeeded": 7, "Pending": 0, "Failed": 0}
+    assert backend.shut_down
+
+
+def test_maximize_picks_the_largest_objective(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend()
+    run(store, make_request(objective="Maximize", max_jobs=5), backend, base=tmp_path)
+    trials = store.trials("t-job")
+    best = service.describe_tuning_job(store, "t-job")["BestTrainingJob"]
+    assert best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == max(t.objective for t in trials if t.objective is not None)
+
+
+def test_every_training_job_gets_the_contract_hyperparameters(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend()
+    run(store, make_request(max_jobs=2, static={"epochs": "3"}), backend, base=tmp_path)
+    hps = backend.launches[0].hyperparameters
+    assert hps["_tuning_objective_metric"] == "loss"
+    assert hps["epochs"] == "3" and json.loads(hps["sagemaker_program"]) == "converge.py"
+    assert set(store.trials("t-job")[0].hyperparameters) == {"x", "y"}
+
+
+def test_failures_no_metric_and_nan_are_recorded_and_the_job_goes_on(store: Store, tmp_path: Path) -> None:
+    outcomes = [
+        Script(["Traceback...\n"], RunState(finished=True, status=TrainingJobStatus.FAILED, secondary_status=SecondaryStatus.FAILED, failure_reason="AlgorithmError: boom", exit_code=1)),
+        Script(["all done, no metric\n"]),
+        Script(["loss=nan\n"]),
+        Script(["loss=0.5"]),  # no trailing newline: the last line still counts
+    ]
+    backend = FakeBackend(plan=lambda r, a: outcomes[int(r.training_job_name.split("-")[2]) - 1])
+    run(store, make_request(max_jobs=4, max_parallel=1), backend, base=tmp_path)
+    crashed, silent, nan, good = store.trials("t-job")
+    assert (crashed.status, crashed.objective_status, crashed.failure_reason) == (TrainingJobStatus.FAILED, ObjectiveStatus.FAILED, "AlgorithmError: boom")
+    assert silent.status is TrainingJobStatus.COMPLETED and silent.objective_status is ObjectiveStatus.FAILED
+    assert "never" not in (silent.failure_reason or "") and "without reporting the objective metric 'loss'" in (silent.failure_reason or "")
+    assert nan.objective_status is ObjectiveStatus.FAILED and "nan" in (nan.failure_reason or "")
+    assert good.objective == 0.5 and good.objective_status is ObjectiveStatus.SUCCEEDED
+    described = service.describe_tuning_job(store, "t-job")
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    assert described["TrainingJobStatusCounters"]["NonRetryableError"] == 1
+    assert described["ObjectiveStatusCounters"] == {"Succeeded": 1, "Pending": 0, "Failed": 3}
+    assert described["BestTrainingJob"]["TrainingJobName"] == good.training_job_name
+
+
+def test_a_tuning_job_whose_jobs_all_fail_ends_failed_with_a_reason(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend(plan=lambda r, a: Script(["nothing\n"]))
+    run(store, make_request(max_jobs=3), backend, base=tmp_path)
+    record = store.tuning_job("t-job")
+    assert record.status is TuningJobStatus.FAILED
+    assert "None of the 3 training jobs" in (record.failure_reason or "")
+
+
+def test_retryable_failures_are_retried_up_to_the_retry_strategy(store: Store, tmp_path: Path) -> None:
+    lost = RunState(finished=True, status=TrainingJobStatus.FAILED, secondary_status=SecondaryStatus.FAILED, failure_reason="killed by SIGKILL", retryable=True)
+    backend = FakeBackend(plan=lambda r, a: Script([], lost) if a < 3 else Script(["loss=1\n"]))
+    run(store, make_request(max_jobs=2, max_parallel=1, RetryStrategy={"MaximumRetryAttempts": 2}), backend, base=tmp_path)
+    assert len(backend.launches) == 6
+    assert [t.attempts for t in store.trials("t-job")] == [3, 3]
+    assert all(t.status is TrainingJobStatus.COMPLETED for t in store.trials("t-job"))
+
+
+def test_retryable_failure_without_retry_strategy_counts_as_retryable_error(store: Store, tmp_path: Path) -> None:
+    lost = RunState(finished=True, status=TrainingJobStatus.FAILED, secondary_status=SecondaryStatus.FAILED, failure_reason="killed", retryable=True)
+    backend = FakeBackend(plan=lambda r, a: Script([], lost))
+    run(store, make_request(max_jobs=1), backend, base=tmp_path)
+    assert service.describe_tuning_job(store, "t-job")["TrainingJobStatusCounters"]["RetryableError"] == 1
+
+
+def test_a_launch_error_fails_that_job_only(store: Store, tmp_path: Path) -> None:
+    class Refusing(FakeBackend):
+        def launch(self, run: RunSpec) -> str:
+            if run.training_job_name.split("-")[2] == "001":
+                raise ValidationError("the entry point is gone")
+            return super().launch(run)
+
+    run(store, make_request(max_jobs=3), Refusing(), base=tmp_path)
+    first, *rest = store.trials("t-job")
+    assert first.status is TrainingJobStatus.FAILED and first.failure_reason == "the entry point is gone"
+    assert all(t.status is TrainingJobStatus.COMPLETED for t in rest)
+
+
+def test_stop_request_from_another_process_stops_running_jobs(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend(plan=lambda r, a: Script(["loss=1\n"] * 1000))
+    other_terminal = open_store(home=tmp_path / "home")
+
+    def stop_later(t: float) -> None:
+        if t > 1_000_005:
+            service.stop_tuning_job(other_terminal, "t-job")
+
+    run(store, make_request(max_jobs=4), backend, FakeClock(on_sleep=stop_later), base=tmp_path)
+    trials = store.trials("t-job")
+    assert store.tuning_job("t-job").status is TuningJobStatus.STOPPED
+    assert len(trials) == 2 and all(t.status is TrainingJobStatus.STOPPED for t in trials)
+    # a stopped job that reported its objective keeps it
+    assert all(t.objective == 1 and t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials)
+
+
+def test_ctrl_c_stops_every_training_job_and_records_stopped(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend(plan=lambda r, a: Script(["epoch\n"] * 1000))
+    calls = []
+
+    def interrupt(t: float) -> None:
+        calls.append(t)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    run(store, make_request(max_jobs=4), backend, FakeClock(on_sleep=interrupt), base=tmp_path)
+    assert store.tuning_job("t-job").status is TuningJobStatus.STOPPED
+    assert {t.status for t in store.trials("t-job")} == {TrainingJobStatus.STOPPED}
+    assert backend.running == set()
+
+
+def test_grid_runs_every_combination_once(store: Store, tmp_path: Path) -> None:
+    ranges = {"CategoricalParameterRanges": [{"Name": "x", "Values": ["0.1", "0.3"]}, {"Name": "y", "Values": ["1", "2", "3"]}]}
+    backend = FakeBackend()
+    run(store, make_request(strategy="Grid", max_jobs=None, ranges=ranges, max_parallel=4), backend, base=tmp_path)
+    seen = [(t.hyperparameters["x"], t.hyperparameters["y"]) for t in store.trials("t-job")]
+    assert sorted(seen) == sorted((x, y) for x in ("0.1", "0.3") for y in ("1", "2", "3"))
+    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+
+
+def test_max_runtime_of_the_tuning_job_stops_it_completed(store: Store, tmp_path: Path) -> None:
+    backend = FakeBackend(plan=lambda r, a: Script(["loss=1\n"] * 100))
+    request = make_request(max_jobs=10)
+    request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxRuntimeInSeconds"] = 120
+    run(store, request, backend, base=tmp_path)
+    record = store.tuning_job("t-job")
+    assert record.status is TuningJobStatus.COMPLETED and 120 <= record.runtime_seconds < 125
+    assert {t.status for t in store.trials("t-job")} == {TrainingJobStatus.STOPPED}
+
+
+def test_resume_continues_with_the_same_random_configurations(store: Store, tmp_path: Path) -> None:
+    """Interrupt after a few jobs, resume: the configurations match an uninterrupted run."""
+    whole = open_store(home=tmp_path / "whole")
+    run(whole, make_request(max_jobs=6, max_parallel=2), FakeBackend(), base=tmp_path)
+    expected = [dict(t.hyperparameters) for t in whole.trials("t-job")]
+
+    record = service.create_tuning_job(store, make_request(max_jobs=6, max_parallel=2), tmp_path)
+    clock = FakeClock()
+    backend = FakeBackend(plan=lambda r, a: Script(["loss=1\n"] * 3))
+
+    def crash(t: float) -> None:
+        if len(store.trials("t-job")) >= 3:
+            raise SystemExit  # the tuner dies without cleaning up
+
+    clock.on_sleep = crash
+    tuner = Tuner(store, backend, Job.from_record(record), Settings(poll_interval=1.0), Clock(clock.now, clock.sleep))
+    with pytest.raises(SystemExit):
+        tuner.run()
+    assert store.tuning_job("t-job").status is TuningJobStatus.IN_PROGRESS
+    service.run_tuning_job(store, "t-job", backend=FakeBackend(), settings=Settings(poll_interval=0.0))
+    trials = store.trials("t-job")
+    assert [dict(t.hyperparameters) for t in trials] == expected
+    assert any(t.status is TrainingJobStatus.FAILED and "ended before the job did" in (t.failure_reason or "") for t in trials)
+    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+
+
+def test_a_second_tuner_cannot_run_the_same_job(store: Store, tmp_path: Path) -> None:
+    record = service.create_tuning_job(store, make_request(), tmp_path)
+    assert store.acquire_lease(record.name, "someone-else", 30.0)
+    with pytest.raises(ResourceInUse, match="being run by another trimtab process"):
+        service.run_tuning_job(store, record.name, backend=FakeBackend())
+
+
+def test_a_finished_job_cannot_be_resumed(store: Store, tmp_path: Path) -> None:
+    run(store, make_request(max_jobs=1), FakeBackend(), base=tmp_path)
+    with pytest.raises(ValidationError, match="has already ended with status Completed"):
+        service.run_tuning_job(store, "t-job", backend=FakeBackend())
