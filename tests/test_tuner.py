@@ -240,7 +240,7 @@ def test_grid_runs_every_combination_once(store: Store, tmp_path: Path) -> None:
 
 
 def test_max_runtime_of_the_tuning_job_stops_it_completed(store: Store, tmp_path: Path) -> None:
-    backend = FakeBackend(plan=lambda r, a: Script(["loss=1\n"] * 100))
+    backend = FakeBackend(plan=lambda r, a: Script(["loss=1\n"] * 1000))
     request = make_request(max_jobs=10)
     request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxRuntimeInSeconds"] = 120
     run(store, request, backend, base=tmp_path)

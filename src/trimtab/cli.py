@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = open_store(url=args.store)
         code: int = args.handler(store, args)
     except TrimtabError as error:
-        errors.print(Text.assemble((error.code, "bold red"), ": ", error.message), highlight=False)
+        errors.print(Text.assemble((error.code, "bold red"), ": ", error.message), highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         return 130

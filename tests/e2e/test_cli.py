@@ -96,7 +96,7 @@ def test_random_job_of_eight_with_two_in_parallel(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "status", "objective_status", "reason"),
     [
-        ("crash.py", "Failed", "Failed", "failure file"),
+        ("crash.py", "Failed", "Failed", "learning rate too high, loss diverged"),
         ("crash_no_failure_file.py", "Failed", "Failed", "exited with code 1"),
         ("hang.py", "Stopped", "Succeeded", None),
         ("noisy.py", "Completed", "Succeeded", None),

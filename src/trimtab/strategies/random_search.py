@@ -1,0 +1,38 @@
+"""Random search: independent uniform draws in the unit cube of `trimtab.space`.
+
+Configuration number `k` of the tuning job (0-based, counted over all its trials) comes from
+`np.random.default_rng([seed, k])` and nothing else, so a seed fixes the whole sequence of
+configurations whatever the batch sizes, and a resumed job continues it exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from trimtab.space import SearchSpace
+from trimtab.types import Suggestion, Trial
+
+
+class RandomSearch:
+    """Each configuration picks a definition uniformly, then samples that definition's space."""
+
+    def __init__(self, spaces: Mapping[str | None, SearchSpace], seed: int) -> None:
+        if not spaces:
+            raise ValueError("RandomSearch needs at least one search space, got none")
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, but got {seed=}")
+        self._spaces = dict(spaces)
+        self._names = list(spaces)
+        self._seed = seed
+
+    def suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
+        return [self._draw(len(trials) + i) for i in range(n)]
+
+    def _draw(self, k: int) -> Suggestion:
+        rng = np.random.default_rng([self._seed, k])
+        # One definition draws no index, so its k-th config is exactly `space.sample(rng)`.
+        names = self._names
+        name = names[int(rng.integers(len(names)))] if len(names) > 1 else names[0]
+        return Suggestion(self._spaces[name].sample(rng), name)
