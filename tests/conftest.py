@@ -12,4 +12,3 @@ def trimtab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "trimtab-home"
     monkeypatch.setenv("TRIMTAB_HOME", str(home))
     return home
-

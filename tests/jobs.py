@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-
 SCRIPTS = Path(__file__).parent / "scripts"
+SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 
 
 def make_request(
@@ -50,7 +50,7 @@ def make_request(
                 **(static or {}),
             },
             "AlgorithmSpecification": {
-                "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                "TrainingImage": SKLEARN_IMAGE,
                 "TrainingInputMode": "File",
                 "MetricDefinitions": [{"Name": "loss", "Regex": metric_regex}],
             },
@@ -64,7 +64,11 @@ def make_request(
                 }
             ],
             "OutputDataConfig": {"S3OutputPath": "output"},
-            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+            "ResourceConfig": {
+                "InstanceType": "ml.m5.large",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 1,
+            },
             "StoppingCondition": {"MaxRuntimeInSeconds": 60},
             **definition,
         },

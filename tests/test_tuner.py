@@ -26,11 +26,18 @@ from trimtab.types import (
     TuningJobStatus,
 )
 
-COMPLETED = RunState(finished=True, status=TrainingJobStatus.COMPLETED, secondary_status=SecondaryStatus.COMPLETED, exit_code=0)
+COMPLETED = RunState(
+    finished=True,
+    status=TrainingJobStatus.COMPLETED,
+    secondary_status=SecondaryStatus.COMPLETED,
+    exit_code=0,
+)
 
 
 def loss_of(run: RunSpec) -> float:
-    return (float(run.hyperparameters["x"]) - 0.3) ** 2 + (int(run.hyperparameters["y"]) - 2) ** 2 / 10
+    return (float(run.hyperparameters["x"]) - 0.3) ** 2 + (
+        int(run.hyperparameters["y"]) - 2
+    ) ** 2 / 10
 
 
 @dataclass
@@ -64,7 +71,11 @@ class FakeBackend:
         _, script = self.runs[handle]
         if handle in self.stopped:
             self.running.discard(handle)
-            return RunState(finished=True, status=TrainingJobStatus.STOPPED, secondary_status=SecondaryStatus.STOPPED)
+            return RunState(
+                finished=True,
+                status=TrainingJobStatus.STOPPED,
+                secondary_status=SecondaryStatus.STOPPED,
+            )
         if script.chunks:
             return RunState(new_log=script.chunks.pop(0))
         self.running.discard(handle)
@@ -97,28 +108,58 @@ def store(tmp_path: Path) -> Store:
     return open_store(home=tmp_path / "home")
 
 
-def run(store: Store, request: dict[str, Any], backend: FakeBackend, clock: FakeClock | None = None, base: Path | None = None) -> Tuner:
+def run(
+    store: Store,
+    request: dict[str, Any],
+    backend: FakeBackend,
+    clock: FakeClock | None = None,
+    base: Path | None = None,
+) -> Tuner:
     record = service.create_tuning_job(store, request, base or Path.cwd())
     clock = clock or FakeClock()
-    tuner = Tuner(store, backend, Job.from_record(record), Settings(poll_interval=1.0), Clock(clock.now, clock.sleep))
+    tuner = Tuner(
+        store,
+        backend,
+        Job.from_record(record),
+        Settings(poll_interval=1.0),
+        Clock(clock.now, clock.sleep),
+    )
     tuner.run()
     return tuner
 
 
-def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(store: Store, tmp_path: Path) -> None:
-    backend = FakeBackend(plan=lambda r, a: Script(["epoch 1\n", f"loss={loss_of(r) + 1}\n", f"loss={loss_of(r)}\n"]))
+def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(
+    store: Store, tmp_path: Path
+) -> None:
+    backend = FakeBackend(
+        plan=lambda r, a: Script(["epoch 1\n", f"loss={loss_of(r) + 1}\n", f"loss={loss_of(r)}\n"])
+    )
     run(store, make_request(max_jobs=7, max_parallel=3), backend, base=tmp_path)
     record = store.tuning_job("t-job")
     trials = store.trials("t-job")
     assert record.status is TuningJobStatus.COMPLETED
     assert len(trials) == 7 and backend.max_running == 3
-    assert all(t.status is TrainingJobStatus.COMPLETED and t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials)
+    assert all(
+        t.status is TrainingJobStatus.COMPLETED and t.objective_status is ObjectiveStatus.SUCCEEDED
+        for t in trials
+    )
     # the final objective is the last value reported, not the best one
-    losses = {t.training_job_name: loss_of(next(r for r in backend.launches if r.training_job_name == t.training_job_name)) for t in trials}
+    losses = {
+        t.training_job_name: loss_of(
+            next(r for r in backend.launches if r.training_job_name == t.training_job_name)
+        )
+        for t in trials
+    }
     assert all(t.objective == pytest.approx(losses[t.training_job_name]) for t in trials)
     described = service.describe_tuning_job(store, "t-job")
     assert described["BestTrainingJob"]["TrainingJobName"] == min(losses, key=losses.__getitem__)
-    assert described["TrainingJobStatusCounters"] == {"Completed": 7, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+    assert described["TrainingJobStatusCounters"] == {
+        "Completed": 7,
+        "InProgress": 0,
+        "RetryableError": 0,
+        "NonRetryableError": 0,
+        "Stopped": 0,
+    }
     assert described["ObjectiveStatusCounters"] == {"Succeeded": 7, "Pending": 0, "Failed": 0}
     assert backend.shut_down
 
@@ -128,7 +169,9 @@ def test_maximize_picks_the_largest_objective(store: Store, tmp_path: Path) -> N
     run(store, make_request(objective="Maximize", max_jobs=5), backend, base=tmp_path)
     trials = store.trials("t-job")
     best = service.describe_tuning_job(store, "t-job")["BestTrainingJob"]
-    assert best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == max(t.objective for t in trials if t.objective is not None)
+    assert best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == max(
+        t.objective for t in trials if t.objective is not None
+    )
 
 
 def test_every_training_job_gets_the_contract_hyperparameters(store: Store, tmp_path: Path) -> None:
@@ -140,9 +183,20 @@ def test_every_training_job_gets_the_contract_hyperparameters(store: Store, tmp_
     assert set(store.trials("t-job")[0].hyperparameters) == {"x", "y"}
 
 
-def test_failures_no_metric_and_nan_are_recorded_and_the_job_goes_on(store: Store, tmp_path: Path) -> None:
+def test_failures_no_metric_and_nan_are_recorded_and_the_job_goes_on(
+    store: Store, tmp_path: Path
+) -> None:
     outcomes = [
-        Script(["Traceback...\n"], RunState(finished=True, status=TrainingJobStatus.FAILED, secondary_status=SecondaryStatus.FAILED, failure_reason="AlgorithmError: boom", exit_code=1)),
+        Script(
+            ["Traceback...\n"],
+            RunState(
+                finished=True,
+                status=TrainingJobStatus.FAILED,
+                secondary_status=SecondaryStatus.FAILED,
+                failure_reason="AlgorithmError: boom",
+                exit_code=1,
+            ),
+        ),
         Script(["all done, no metric\n"]),
         Script(["loss=nan\n"]),
         Script(["loss=0.5"]),  # no trailing newline: the last line still counts
@@ -150,9 +204,18 @@ def test_failures_no_metric_and_nan_are_recorded_and_the_job_goes_on(store: Stor
     backend = FakeBackend(plan=lambda r, a: outcomes[int(r.training_job_name.split("-")[2]) - 1])
     run(store, make_request(max_jobs=4, max_parallel=1), backend, base=tmp_path)
     crashed, silent, nan, good = store.trials("t-job")
-    assert (crashed.status, crashed.objective_status, crashed.failure_reason) == (TrainingJobStatus.FAILED, ObjectiveStatus.FAILED, "AlgorithmError: boom")
-    assert silent.status is TrainingJobStatus.COMPLETED and silent.objective_status is ObjectiveStatus.FAILED
-    assert "never" not in (silent.failure_reason or "") and "without reporting the objective metric 'loss'" in (silent.failure_reason or "")
+    assert (crashed.status, crashed.objective_status, crashed.failure_reason) == (
+        TrainingJobStatus.FAILED,
+        ObjectiveStatus.FAILED,
+        "AlgorithmError: boom",
+    )
+    assert (
+        silent.status is TrainingJobStatus.COMPLETED
+        and silent.objective_status is ObjectiveStatus.FAILED
+    )
+    assert "never" not in (
+        silent.failure_reason or ""
+    ) and "without reporting the objective metric 'loss'" in (silent.failure_reason or "")
     assert nan.objective_status is ObjectiveStatus.FAILED and "nan" in (nan.failure_reason or "")
     assert good.objective == 0.5 and good.objective_status is ObjectiveStatus.SUCCEEDED
     described = service.describe_tuning_job(store, "t-job")
@@ -162,7 +225,9 @@ def test_failures_no_metric_and_nan_are_recorded_and_the_job_goes_on(store: Stor
     assert described["BestTrainingJob"]["TrainingJobName"] == good.training_job_name
 
 
-def test_a_tuning_job_whose_jobs_all_fail_ends_failed_with_a_reason(store: Store, tmp_path: Path) -> None:
+def test_a_tuning_job_whose_jobs_all_fail_ends_failed_with_a_reason(
+    store: Store, tmp_path: Path
+) -> None:
     backend = FakeBackend(plan=lambda r, a: Script(["nothing\n"]))
     run(store, make_request(max_jobs=3), backend, base=tmp_path)
     record = store.tuning_job("t-job")
@@ -170,20 +235,44 @@ def test_a_tuning_job_whose_jobs_all_fail_ends_failed_with_a_reason(store: Store
     assert "None of the 3 training jobs" in (record.failure_reason or "")
 
 
-def test_retryable_failures_are_retried_up_to_the_retry_strategy(store: Store, tmp_path: Path) -> None:
-    lost = RunState(finished=True, status=TrainingJobStatus.FAILED, secondary_status=SecondaryStatus.FAILED, failure_reason="killed by SIGKILL", retryable=True)
+def test_retryable_failures_are_retried_up_to_the_retry_strategy(
+    store: Store, tmp_path: Path
+) -> None:
+    lost = RunState(
+        finished=True,
+        status=TrainingJobStatus.FAILED,
+        secondary_status=SecondaryStatus.FAILED,
+        failure_reason="killed by SIGKILL",
+        retryable=True,
+    )
     backend = FakeBackend(plan=lambda r, a: Script([], lost) if a < 3 else Script(["loss=1\n"]))
-    run(store, make_request(max_jobs=2, max_parallel=1, RetryStrategy={"MaximumRetryAttempts": 2}), backend, base=tmp_path)
+    run(
+        store,
+        make_request(max_jobs=2, max_parallel=1, RetryStrategy={"MaximumRetryAttempts": 2}),
+        backend,
+        base=tmp_path,
+    )
     assert len(backend.launches) == 6
     assert [t.attempts for t in store.trials("t-job")] == [3, 3]
     assert all(t.status is TrainingJobStatus.COMPLETED for t in store.trials("t-job"))
 
 
-def test_retryable_failure_without_retry_strategy_counts_as_retryable_error(store: Store, tmp_path: Path) -> None:
-    lost = RunState(finished=True, status=TrainingJobStatus.FAILED, secondary_status=SecondaryStatus.FAILED, failure_reason="killed", retryable=True)
+def test_retryable_failure_without_retry_strategy_counts_as_retryable_error(
+    store: Store, tmp_path: Path
+) -> None:
+    lost = RunState(
+        finished=True,
+        status=TrainingJobStatus.FAILED,
+        secondary_status=SecondaryStatus.FAILED,
+        failure_reason="killed",
+        retryable=True,
+    )
     backend = FakeBackend(plan=lambda r, a: Script([], lost))
     run(store, make_request(max_jobs=1), backend, base=tmp_path)
-    assert service.describe_tuning_job(store, "t-job")["TrainingJobStatusCounters"]["RetryableError"] == 1
+    assert (
+        service.describe_tuning_job(store, "t-job")["TrainingJobStatusCounters"]["RetryableError"]
+        == 1
+    )
 
 
 def test_a_launch_error_fails_that_job_only(store: Store, tmp_path: Path) -> None:
@@ -195,7 +284,10 @@ def test_a_launch_error_fails_that_job_only(store: Store, tmp_path: Path) -> Non
 
     run(store, make_request(max_jobs=3), Refusing(), base=tmp_path)
     first, *rest = store.trials("t-job")
-    assert first.status is TrainingJobStatus.FAILED and first.failure_reason == "the entry point is gone"
+    assert (
+        first.status is TrainingJobStatus.FAILED
+        and first.failure_reason == "the entry point is gone"
+    )
     assert all(t.status is TrainingJobStatus.COMPLETED for t in rest)
 
 
@@ -231,9 +323,19 @@ def test_ctrl_c_stops_every_training_job_and_records_stopped(store: Store, tmp_p
 
 
 def test_grid_runs_every_combination_once(store: Store, tmp_path: Path) -> None:
-    ranges = {"CategoricalParameterRanges": [{"Name": "x", "Values": ["0.1", "0.3"]}, {"Name": "y", "Values": ["1", "2", "3"]}]}
+    ranges = {
+        "CategoricalParameterRanges": [
+            {"Name": "x", "Values": ["0.1", "0.3"]},
+            {"Name": "y", "Values": ["1", "2", "3"]},
+        ]
+    }
     backend = FakeBackend()
-    run(store, make_request(strategy="Grid", max_jobs=None, ranges=ranges, max_parallel=4), backend, base=tmp_path)
+    run(
+        store,
+        make_request(strategy="Grid", max_jobs=None, ranges=ranges, max_parallel=4),
+        backend,
+        base=tmp_path,
+    )
     seen = [(t.hyperparameters["x"], t.hyperparameters["y"]) for t in store.trials("t-job")]
     assert sorted(seen) == sorted((x, y) for x in ("0.1", "0.3") for y in ("1", "2", "3"))
     assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
@@ -264,14 +366,26 @@ def test_resume_continues_with_the_same_random_configurations(store: Store, tmp_
             raise SystemExit  # the tuner dies without cleaning up
 
     clock.on_sleep = crash
-    tuner = Tuner(store, backend, Job.from_record(record), Settings(poll_interval=1.0), Clock(clock.now, clock.sleep))
+    tuner = Tuner(
+        store,
+        backend,
+        Job.from_record(record),
+        Settings(poll_interval=1.0),
+        Clock(clock.now, clock.sleep),
+    )
     with pytest.raises(SystemExit):
         tuner.run()
     assert store.tuning_job("t-job").status is TuningJobStatus.IN_PROGRESS
-    service.run_tuning_job(store, "t-job", backend=FakeBackend(), settings=Settings(poll_interval=0.0))
+    service.run_tuning_job(
+        store, "t-job", backend=FakeBackend(), settings=Settings(poll_interval=0.0)
+    )
     trials = store.trials("t-job")
     assert [dict(t.hyperparameters) for t in trials] == expected
-    assert any(t.status is TrainingJobStatus.FAILED and "ended before the job did" in (t.failure_reason or "") for t in trials)
+    assert any(
+        t.status is TrainingJobStatus.FAILED
+        and "ended before the job did" in (t.failure_reason or "")
+        for t in trials
+    )
     assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
 
 

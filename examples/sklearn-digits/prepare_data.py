@@ -15,7 +15,9 @@ def main(folder: Path) -> None:
     )
     for channel, x, y in (("train", x_train, y_train), ("validation", x_val, y_val)):
         (folder / channel).mkdir(parents=True, exist_ok=True)
-        np.savetxt(folder / channel / f"{channel}.csv", np.column_stack([y, x]), fmt="%d", delimiter=",")
+        np.savetxt(
+            folder / channel / f"{channel}.csv", np.column_stack([y, x]), fmt="%d", delimiter=","
+        )
     print(f"wrote {len(y_train)} training and {len(y_val)} validation images to {folder}")
 
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from trimtab.spec import responses
+from trimtab.spec import WireModel, responses
 from trimtab.store.base import TuningJobRecord
 from trimtab.types import Direction, ObjectiveStatus, TrainingJobStatus, Trial
 
@@ -35,7 +35,13 @@ def objectives(request: Mapping[str, Any]) -> dict[str | None, tuple[str, Direct
 
 
 def status_counters(trials: Sequence[Trial]) -> dict[str, int]:
-    counts = {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+    counts = {
+        "Completed": 0,
+        "InProgress": 0,
+        "RetryableError": 0,
+        "NonRetryableError": 0,
+        "Stopped": 0,
+    }
     for t in trials:
         if t.status is TrainingJobStatus.FAILED:
             counts["RetryableError" if t.retryable else "NonRetryableError"] += 1
@@ -201,6 +207,6 @@ def analytics_rows(record: TuningJobRecord, trials: Sequence[Trial]) -> list[dic
     return rows
 
 
-def _checked(shape: type[responses.Shape], wire: dict[str, Any]) -> dict[str, Any]:
+def _checked(shape: type[WireModel], wire: dict[str, Any]) -> dict[str, Any]:
     """Drop empty members and validate against the response shape: output is always valid."""
     return shape.model_validate({k: v for k, v in wire.items() if v is not None}).to_wire()

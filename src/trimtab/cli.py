@@ -47,7 +47,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_env()
     return Settings(
         python=args.python or base.python,
-        stop_grace_seconds=args.stop_grace if args.stop_grace is not None else base.stop_grace_seconds,
+        stop_grace_seconds=args.stop_grace
+        if args.stop_grace is not None
+        else base.stop_grace_seconds,
         poll_interval=base.poll_interval,
     )
 
@@ -64,8 +66,10 @@ def _run(store: Store, name: str, args: argparse.Namespace) -> int:
     response = service.describe_tuning_job(store, record.name)
     console.print(display.describe_view(response))
     if record.status is TuningJobStatus.COMPLETED:
-        console.print(f"\nDetails: trimtab describe {record.name}   "
-                      f"All training jobs: trimtab training-jobs {record.name}")
+        console.print(
+            f"\nDetails: trimtab describe {record.name}   "
+            f"All training jobs: trimtab training-jobs {record.name}"
+        )
     return EXIT_CODES.get(record.status, 1)
 
 
@@ -162,16 +166,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Callable[[Store, argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, handler: Callable[[Store, argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(handler=handler)
         return sub
 
     def runner_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--python", help="interpreter for training scripts (default: this one)")
-        sub.add_argument("--stop-grace", type=float, help="seconds between SIGTERM and SIGKILL (default 120)")
+        sub.add_argument(
+            "--stop-grace", type=float, help="seconds between SIGTERM and SIGKILL (default 120)"
+        )
 
-    tune = command("tune", cmd_tune, "create a tuning job from a CreateHyperParameterTuningJob JSON file and run it")
+    tune = command(
+        "tune",
+        cmd_tune,
+        "create a tuning job from a CreateHyperParameterTuningJob JSON file and run it",
+    )
     tune.add_argument("job_file", help="request body, as boto3 would send it")
     tune.add_argument("--name", help="use this HyperParameterTuningJobName instead of the file's")
     runner_options(tune)
@@ -197,7 +209,9 @@ def _parser() -> argparse.ArgumentParser:
     stop.add_argument("name")
     logs = command("logs", cmd_logs, "print a training job's log")
     logs.add_argument("training_job")
-    logs.add_argument("-f", "--follow", action="store_true", help="keep printing until the job ends")
+    logs.add_argument(
+        "-f", "--follow", action="store_true", help="keep printing until the job ends"
+    )
     table = command("analytics", cmd_analytics, "one CSV row per training job")
     table.add_argument("name")
     table.add_argument("--csv", default="-", help="output file (default: standard output)")
@@ -216,7 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = open_store(url=args.store)
         code: int = args.handler(store, args)
     except TrimtabError as error:
-        errors.print(Text.assemble((error.code, "bold red"), ": ", error.message), highlight=False, soft_wrap=True)
+        errors.print(
+            Text.assemble((error.code, "bold red"), ": ", error.message),
+            highlight=False,
+            soft_wrap=True,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -68,7 +68,9 @@ def counters_line(trials: Sequence[Trial]) -> Text:
     return line
 
 
-def trials_table(record: TuningJobRecord, trials: Sequence[Trial], title: str | None = None) -> Table:
+def trials_table(
+    record: TuningJobRecord, trials: Sequence[Trial], title: str | None = None
+) -> Table:
     metric = {d: m for d, (m, _) in analytics.objectives(record.request).items()}
     table = Table(title=title, title_justify="left", expand=False)
     for column in ("Training job", "Status", "Objective", "Time", "Hyperparameters"):
@@ -90,25 +92,36 @@ def trials_table(record: TuningJobRecord, trials: Sequence[Trial], title: str | 
 
 def progress_view(record: TuningJobRecord, trials: Sequence[Trial]) -> Group:
     running = [t for t in trials if t.is_pending]
-    shown = running + [t for t in reversed(trials) if not t.is_pending][: max(0, LIVE_ROWS - len(running))]
+    shown = (
+        running
+        + [t for t in reversed(trials) if not t.is_pending][: max(0, LIVE_ROWS - len(running))]
+    )
     shown.sort(key=lambda t: t.index)
     header = Text.assemble(
-        (record.name, "bold"), "  ", styled(str(record.status)), "  ",
+        (record.name, "bold"),
+        "  ",
+        styled(str(record.status)),
+        "  ",
         f"{len(trials)}/{_max_jobs(record)} training jobs  ",
     )
     best = analytics.best_trial(record.request, trials)
     parts: list[Any] = [header, counters_line(trials)]
     if best is not None:
-        parts.append(Text.assemble(
-            ("best so far: ", "bold"), f"{best.training_job_name}  objective {_value(best.objective)}  ",
-            _params(best.hyperparameters),
-        ))
+        parts.append(
+            Text.assemble(
+                ("best so far: ", "bold"),
+                f"{best.training_job_name}  objective {_value(best.objective)}  ",
+                _params(best.hyperparameters),
+            )
+        )
     parts.append(trials_table(record, shown))
     return Group(*parts)
 
 
 def _max_jobs(record: TuningJobRecord) -> str:
-    limit = record.request["HyperParameterTuningJobConfig"]["ResourceLimits"].get("MaxNumberOfTrainingJobs")
+    limit = record.request["HyperParameterTuningJobConfig"]["ResourceLimits"].get(
+        "MaxNumberOfTrainingJobs"
+    )
     return str(limit) if limit else "?"
 
 
@@ -141,10 +154,16 @@ class Progress:
         for t in trials:
             if self.seen.get(t.training_job_name) != t.status:
                 self.seen[t.training_job_name] = t.status
-                detail = _params(t.hyperparameters) if t.is_pending else f"objective {_value(t.objective)}"
+                detail = (
+                    _params(t.hyperparameters)
+                    if t.is_pending
+                    else f"objective {_value(t.objective)}"
+                )
                 if t.status is TrainingJobStatus.FAILED and t.failure_reason:
                     detail = t.failure_reason.splitlines()[0][:200]
-                self.console.print(Text.assemble(t.training_job_name, " ", styled(str(t.status)), " ", detail))
+                self.console.print(
+                    Text.assemble(t.training_job_name, " ", styled(str(t.status)), " ", detail)
+                )
 
 
 def describe_view(response: Mapping[str, Any]) -> Group:
@@ -158,14 +177,26 @@ def describe_view(response: Mapping[str, Any]) -> Group:
         ("Name", response["HyperParameterTuningJobName"]),
         ("Status", styled(response["HyperParameterTuningJobStatus"])),
         ("Strategy", config["Strategy"]),
-        ("Objective", f"{objective.get('Type', '')} {objective.get('MetricName', '(per definition)')}"),
-        ("Limits", f"{limits.get('MaxNumberOfTrainingJobs', '?')} training jobs, "
-                   f"{limits['MaxParallelTrainingJobs']} in parallel"),
+        (
+            "Objective",
+            f"{objective.get('Type', '')} {objective.get('MetricName', '(per definition)')}",
+        ),
+        (
+            "Limits",
+            f"{limits.get('MaxNumberOfTrainingJobs', '?')} training jobs, "
+            f"{limits['MaxParallelTrainingJobs']} in parallel",
+        ),
         ("Created", _when(response["CreationTime"])),
         ("Ended", _when(response.get("HyperParameterTuningEndTime"))),
         ("Runtime", f"{response.get('ConsumedResources', {}).get('RuntimeInSeconds', 0)} s"),
-        ("Training jobs", "  ".join(f"{k} {v}" for k, v in response["TrainingJobStatusCounters"].items())),
-        ("Objectives", "  ".join(f"{k} {v}" for k, v in response["ObjectiveStatusCounters"].items())),
+        (
+            "Training jobs",
+            "  ".join(f"{k} {v}" for k, v in response["TrainingJobStatusCounters"].items()),
+        ),
+        (
+            "Objectives",
+            "  ".join(f"{k} {v}" for k, v in response["ObjectiveStatusCounters"].items()),
+        ),
     ]
     if "FailureReason" in response:
         rows.append(("Failure", Text(response["FailureReason"], style="red")))
@@ -188,7 +219,15 @@ def describe_view(response: Mapping[str, Any]) -> Group:
 
 def training_jobs_table(summaries: Sequence[Mapping[str, Any]]) -> Table:
     table = Table()
-    for column in ("Training job", "Status", "Objective", "Started", "Time", "Hyperparameters", "Reason"):
+    for column in (
+        "Training job",
+        "Status",
+        "Objective",
+        "Started",
+        "Time",
+        "Hyperparameters",
+        "Reason",
+    ):
         table.add_column(column, no_wrap=column in ("Training job", "Started"))
     for s in summaries:
         final = s.get("FinalHyperParameterTuningJobObjectiveMetric")
@@ -216,7 +255,8 @@ def tuning_jobs_table(summaries: Sequence[Mapping[str, Any]]) -> Table:
             s["Strategy"],
             _when(s["CreationTime"]),
             f"{counts['Completed']} completed, {counts['InProgress']} running, "
-            f"{counts['RetryableError'] + counts['NonRetryableError']} failed, {counts['Stopped']} stopped",
+            f"{counts['RetryableError'] + counts['NonRetryableError']} failed, "
+            f"{counts['Stopped']} stopped",
             f"{s['ObjectiveStatusCounters']['Succeeded']} succeeded",
         )
     return table

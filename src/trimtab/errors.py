@@ -43,12 +43,15 @@ class MissingDependency(TrimtabError):
 
 
 def tuning_job_not_found(name: str) -> ResourceNotFound:
-    return ResourceNotFound(f"Amazon SageMaker can't find a tuning job called {name}. Type another name.")
+    return ResourceNotFound(
+        f"Amazon SageMaker can't find a tuning job called {name}. Type another name."
+    )
 
 
 def tuning_job_exists(name: str) -> ResourceInUse:
     return ResourceInUse(
-        f"A hyperparameter tuning job with the name, {name}, already exists. Choose a different name."
+        f"A hyperparameter tuning job with the name, {name}, already exists. "
+        "Choose a different name."
     )
 
 

@@ -121,9 +121,9 @@ def _existing(uri: str, field_path: str, base_dir: Path, what: str) -> Path:
     return path
 
 
-def _channels(definition: HyperParameterTrainingJobDefinition, path: str, base: Path) -> tuple[
-    Channel, ...
-]:
+def _channels(
+    definition: HyperParameterTrainingJobDefinition, path: str, base: Path
+) -> tuple[Channel, ...]:
     channels = []
     for i, channel in enumerate(definition.input_data_config or []):
         field_path = f"{path}.InputDataConfig.{i}.DataSource.S3DataSource.S3Uri"
@@ -134,13 +134,17 @@ def _channels(definition: HyperParameterTrainingJobDefinition, path: str, base: 
                 "trimtab supports S3DataSource channels only (FileSystemDataSource and "
                 "DatasetSource are not supported yet)"
             )
-        source = _existing(s3.s3_uri, field_path, base, f"the data of channel '{channel.channel_name}',")
+        source = _existing(
+            s3.s3_uri, field_path, base, f"the data of channel '{channel.channel_name}',"
+        )
         channels.append(
             Channel(
                 name=channel.channel_name,
                 source=str(source),
                 content_type=channel.content_type,
-                input_mode=str(channel.input_mode or definition.algorithm_specification.training_input_mode),
+                input_mode=str(
+                    channel.input_mode or definition.algorithm_specification.training_input_mode
+                ),
                 s3_data_type=str(s3.s3_data_type),
                 distribution_type=str(s3.s3_data_distribution_type or "FullyReplicated"),
                 record_wrapper_type=str(channel.record_wrapper_type or "None"),
@@ -223,7 +227,9 @@ class Job:
 
     @classmethod
     def from_record(cls, record: TuningJobRecord) -> Job:
-        return cls(parse_request(dict(record.request)), Path(record.base_dir), record.arn, record.seed)
+        return cls(
+            parse_request(dict(record.request)), Path(record.base_dir), record.arn, record.seed
+        )
 
     def _resolve_definitions(self) -> list[Definition]:
         config = self.request.hyper_parameter_tuning_job_config
@@ -249,7 +255,10 @@ class Job:
                     objective=Objective(objective.metric_name, Direction(str(objective.type))),
                     space=SearchSpace.from_wire(ranges.to_wire() if ranges else {}),
                     metric_definitions=compile_definitions(
-                        [m.to_wire() for m in definition.algorithm_specification.metric_definitions or []]
+                        [
+                            m.to_wire()
+                            for m in definition.algorithm_specification.metric_definitions or []
+                        ]
                     ),
                     channels=_channels(definition, path, self.base_dir),
                     code_dir=_code_dir(static, path, self.base_dir),
@@ -261,7 +270,9 @@ class Job:
                         )
                     ),
                     checkpoint_dir=str(
-                        resolve_location(checkpoint.s3_uri, f"{path}.CheckpointConfig.S3Uri", self.base_dir)
+                        resolve_location(
+                            checkpoint.s3_uri, f"{path}.CheckpointConfig.S3Uri", self.base_dir
+                        )
                     )
                     if checkpoint
                     else None,
@@ -296,7 +307,9 @@ class Job:
             output_path=d.output_path,
             compress_model=str(spec.output_data_config.compression_type or "GZIP") != "NONE",
             checkpoint_s3_uri=d.checkpoint_dir,
-            checkpoint_local_path=spec.checkpoint_config.local_path if spec.checkpoint_config else None,
+            checkpoint_local_path=spec.checkpoint_config.local_path
+            if spec.checkpoint_config
+            else None,
             environment=dict(spec.environment or {}),
             instance_type=str(instance_type),
             instance_count=1,

@@ -48,8 +48,12 @@ class ContinuousParameter:
     scaling_type: str = "Auto"
 
     def as_tuning_range(self, name: str) -> dict[str, str]:
-        return {"Name": name, "MinValue": str(self.min_value), "MaxValue": str(self.max_value),
-                "ScalingType": self.scaling_type}
+        return {
+            "Name": name,
+            "MinValue": str(self.min_value),
+            "MaxValue": str(self.max_value),
+            "ScalingType": self.scaling_type,
+        }
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,12 @@ class IntegerParameter:
     scaling_type: str = "Auto"
 
     def as_tuning_range(self, name: str) -> dict[str, str]:
-        return {"Name": name, "MinValue": str(self.min_value), "MaxValue": str(self.max_value),
-                "ScalingType": self.scaling_type}
+        return {
+            "Name": name,
+            "MinValue": str(self.min_value),
+            "MaxValue": str(self.max_value),
+            "ScalingType": self.scaling_type,
+        }
 
 
 @dataclass(frozen=True)
@@ -91,10 +99,13 @@ class TrainingInput:
     def as_channel(self, name: str) -> dict[str, Any]:
         channel: dict[str, Any] = {
             "ChannelName": name,
-            "DataSource": {"S3DataSource": {
-                "S3DataType": self.s3_data_type, "S3Uri": self.s3_data,
-                "S3DataDistributionType": "FullyReplicated",
-            }},
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": self.s3_data_type,
+                    "S3Uri": self.s3_data,
+                    "S3DataDistributionType": "FullyReplicated",
+                }
+            },
         }
         if self.content_type:
             channel["ContentType"] = self.content_type
@@ -125,17 +136,23 @@ class Estimator:
         encoded["sagemaker_container_log_level"] = "20"
         return encoded
 
-    def definition(self, inputs: Mapping[str, TrainingInput], metric_definitions: list[dict[str, str]]) -> dict[str, Any]:
+    def definition(
+        self, inputs: Mapping[str, TrainingInput], metric_definitions: list[dict[str, str]]
+    ) -> dict[str, Any]:
         definition: dict[str, Any] = {
             "StaticHyperParameters": self.static_hyperparameters(),
             "AlgorithmSpecification": {
-                "TrainingImage": self.image_uri, "TrainingInputMode": "File",
+                "TrainingImage": self.image_uri,
+                "TrainingInputMode": "File",
                 "MetricDefinitions": metric_definitions,
             },
             "RoleArn": self.role,
             "OutputDataConfig": {"S3OutputPath": str(Path(self.output_path).resolve())},
-            "ResourceConfig": {"InstanceType": self.instance_type, "InstanceCount": self.instance_count,
-                               "VolumeSizeInGB": 30},
+            "ResourceConfig": {
+                "InstanceType": self.instance_type,
+                "InstanceCount": self.instance_count,
+                "VolumeSizeInGB": 30,
+            },
             "StoppingCondition": {"MaxRuntimeInSeconds": self.max_run},
         }
         if inputs:
@@ -179,11 +196,16 @@ class HyperparameterTuner:
         self.store = store or open_store()
         self.latest_tuning_job: str | None = None
 
-    def request(self, inputs: Mapping[str, str | TrainingInput] | str | None, job_name: str) -> dict[str, Any]:
+    def request(
+        self, inputs: Mapping[str, str | TrainingInput] | str | None, job_name: str
+    ) -> dict[str, Any]:
         """The CreateHyperParameterTuningJob body `fit` sends."""
         if isinstance(inputs, str):
             inputs = {"training": inputs}
-        channels = {n: i if isinstance(i, TrainingInput) else TrainingInput(i) for n, i in (inputs or {}).items()}
+        channels = {
+            n: i if isinstance(i, TrainingInput) else TrainingInput(i)
+            for n, i in (inputs or {}).items()
+        }
         ranges: dict[str, list[dict[str, Any]]] = {key: [] for key in _RANGE_LISTS.values()}
         for name, parameter in self.hyperparameter_ranges.items():
             ranges[_RANGE_LISTS[type(parameter)]].append(parameter.as_tuning_range(name))
@@ -192,7 +214,10 @@ class HyperparameterTuner:
             limits["MaxNumberOfTrainingJobs"] = self.max_jobs
         config: dict[str, Any] = {
             "Strategy": self.strategy,
-            "HyperParameterTuningJobObjective": {"Type": self.objective_type, "MetricName": self.objective_metric_name},
+            "HyperParameterTuningJobObjective": {
+                "Type": self.objective_type,
+                "MetricName": self.objective_metric_name,
+            },
             "ResourceLimits": limits,
             "ParameterRanges": ranges,
             "TrainingJobEarlyStoppingType": "Off",
@@ -223,7 +248,9 @@ class HyperparameterTuner:
             with log.open("ab") as out:
                 subprocess.Popen(
                     [sys.executable, "-m", "trimtab", "resume", name],
-                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
 
@@ -271,7 +298,9 @@ class AttachedTuner:
     def best_training_job(self) -> str:
         best = self.describe().get("BestTrainingJob")
         if best is None:
-            raise ValueError(f"The tuning job {self.name} has no training job with an objective yet.")
+            raise ValueError(
+                f"The tuning job {self.name} has no training job with an objective yet."
+            )
         return str(best["TrainingJobName"])
 
     def stop_tuning_job(self) -> None:

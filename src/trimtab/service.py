@@ -42,14 +42,20 @@ def refuse_unsupported(request: CreateHyperParameterTuningJobRequest) -> None:
     config = request.hyper_parameter_tuning_job_config
     prefix = "HyperParameterTuningJobConfig"
     if str(config.strategy) not in STRATEGIES:
-        raise _unsupported(config.strategy, f"{prefix}.Strategy", f"use one of {sorted(STRATEGIES)}")
+        raise _unsupported(
+            config.strategy, f"{prefix}.Strategy", f"use one of {sorted(STRATEGIES)}"
+        )
     if str(config.training_job_early_stopping_type) != "Off":
         raise _unsupported(
-            config.training_job_early_stopping_type, f"{prefix}.TrainingJobEarlyStoppingType", "use Off"
+            config.training_job_early_stopping_type,
+            f"{prefix}.TrainingJobEarlyStoppingType",
+            "use Off",
         )
     if config.tuning_job_completion_criteria is not None:
         raise _unsupported(
-            "{...}", f"{prefix}.TuningJobCompletionCriteria", "leave it out (the job ends at its limits)"
+            "{...}",
+            f"{prefix}.TuningJobCompletionCriteria",
+            "leave it out (the job ends at its limits)",
         )
     if request.warm_start_config is not None:
         raise _unsupported("{...}", "WarmStartConfig", "leave it out")
@@ -58,30 +64,38 @@ def refuse_unsupported(request: CreateHyperParameterTuningJobRequest) -> None:
     pairs = (
         [("TrainingJobDefinition", request.training_job_definition)]
         if request.training_job_definition is not None
-        else [(f"TrainingJobDefinitions.{i}", d) for i, d in enumerate(request.training_job_definitions or [])]
+        else [
+            (f"TrainingJobDefinitions.{i}", d)
+            for i, d in enumerate(request.training_job_definitions or [])
+        ]
     )
     for path, definition in pairs:
         algorithm = definition.algorithm_specification
         image = algorithm.training_image
         if image is not None and builtin_algorithm(image) is not None:
             raise _unsupported(
-                image, f"{path}.AlgorithmSpecification.TrainingImage",
+                image,
+                f"{path}.AlgorithmSpecification.TrainingImage",
                 "the built-in algorithms arrive in a later version; use a script-mode training job",
             )
         if algorithm.algorithm_name is not None:
             raise _unsupported(
-                algorithm.algorithm_name, f"{path}.AlgorithmSpecification.AlgorithmName",
+                algorithm.algorithm_name,
+                f"{path}.AlgorithmSpecification.AlgorithmName",
                 "name a TrainingImage and a script (sagemaker_program)",
             )
         if str(algorithm.training_input_mode) == "Pipe":
-            raise _unsupported("Pipe", f"{path}.AlgorithmSpecification.TrainingInputMode", "use File")
+            raise _unsupported(
+                "Pipe", f"{path}.AlgorithmSpecification.TrainingInputMode", "use File"
+            )
         for i, channel in enumerate(definition.input_data_config or []):
             if channel.input_mode is not None and str(channel.input_mode) == "Pipe":
                 raise _unsupported("Pipe", f"{path}.InputDataConfig.{i}.InputMode", "use File")
         resources = definition.resource_config
         if resources is not None and (resources.instance_count or 1) > 1:
             raise _unsupported(
-                resources.instance_count, f"{path}.ResourceConfig.InstanceCount",
+                resources.instance_count,
+                f"{path}.ResourceConfig.InstanceCount",
                 "distributed training jobs arrive with the Ray backend; use 1",
             )
 
@@ -100,8 +114,14 @@ def create_tuning_job(
     Job(parsed, base, arn, seed)  # resolves every local path: fails now, not mid-run
     now = time.time()
     record = TuningJobRecord(
-        name=name, arn=arn, request=to_wire(parsed), base_dir=str(base), seed=seed,
-        status=TuningJobStatus.IN_PROGRESS, creation_time=now, last_modified_time=now,
+        name=name,
+        arn=arn,
+        request=to_wire(parsed),
+        base_dir=str(base),
+        seed=seed,
+        status=TuningJobStatus.IN_PROGRESS,
+        creation_time=now,
+        last_modified_time=now,
     )
     store.create_tuning_job(record)
     return store.tuning_job(name)
@@ -180,5 +200,7 @@ def list_training_jobs(
 ) -> list[dict[str, Any]]:
     """ListTrainingJobsForHyperParameterTuningJob's summaries."""
     record = store.tuning_job(name)
-    trials = analytics.sorted_trials(record.request, store.trials(record.name), sort_by, descending, status)
+    trials = analytics.sorted_trials(
+        record.request, store.trials(record.name), sort_by, descending, status
+    )
     return [analytics.training_job_summary(record, t) for t in trials]

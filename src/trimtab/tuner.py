@@ -53,7 +53,9 @@ class Clock:
     sleep: Callable[[float], None] = time.sleep
 
 
-def judge_objective(trial: Trial, state: RunState, metric: str) -> tuple[ObjectiveStatus, str | None]:
+def judge_objective(
+    trial: Trial, state: RunState, metric: str
+) -> tuple[ObjectiveStatus, str | None]:
     """The ObjectiveStatus of an ended training job and, when it has none, why."""
     if state.status is TrainingJobStatus.FAILED:
         return ObjectiveStatus.FAILED, state.failure_reason
@@ -83,7 +85,9 @@ class Tuner:
     strategy: Strategy | None = None
     _running: dict[str, _Running] = field(default_factory=dict, init=False)
     _renewed: float = field(default=0.0, init=False)
-    _owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    _owner: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
 
     def __post_init__(self) -> None:
         if self.strategy is None:
@@ -146,7 +150,9 @@ class Tuner:
         if now - self._renewed < LEASE_SECONDS / 6:
             return
         if not self.store.acquire_lease(self.job.name, self._owner, LEASE_SECONDS):
-            raise ResourceInUse(f"Another trimtab process took over the tuning job {self.job.name}.")
+            raise ResourceInUse(
+                f"Another trimtab process took over the tuning job {self.job.name}."
+            )
         self._renewed = now
 
     def _report(self, record: TuningJobRecord, trials: Sequence[Trial]) -> None:
@@ -169,10 +175,16 @@ class Tuner:
             handle = self.backend.launch(run)
         except ValidationError as error:
             logger.warning("could not launch %s: %s", name, error.message)
-            self._end(name, Finish(
-                TrainingJobStatus.FAILED, SecondaryStatus.FAILED, ObjectiveStatus.FAILED,
-                self.clock.now(), error.message[:1024],
-            ))
+            self._end(
+                name,
+                Finish(
+                    TrainingJobStatus.FAILED,
+                    SecondaryStatus.FAILED,
+                    ObjectiveStatus.FAILED,
+                    self.clock.now(),
+                    error.message[:1024],
+                ),
+            )
             return
         self.store.set_handle(name, handle, self.clock.now(), attempts)
         scanner = LogScanner(self.job.definition(trial).metric_definitions)
@@ -205,15 +217,25 @@ class Tuner:
             return
         metric = self.job.definition(trial).objective.metric_name
         objective_status, reason = judge_objective(trial, state, metric)
-        self._end(trial.training_job_name, Finish(
-            state.status, state.secondary_status, objective_status, self.clock.now(),
-            reason[:1024] if reason else None, state.retryable,
-        ))
+        self._end(
+            trial.training_job_name,
+            Finish(
+                state.status,
+                state.secondary_status,
+                objective_status,
+                self.clock.now(),
+                reason[:1024] if reason else None,
+                state.retryable,
+            ),
+        )
 
     def _end(self, name: str, finish: Finish) -> None:
         trial = self.store.finish(name, finish)
         logger.info(
-            "%s %s (objective %s%s)", name, finish.status, finish.objective_status,
+            "%s %s (objective %s%s)",
+            name,
+            finish.status,
+            finish.objective_status,
             f" = {trial.objective}" if trial.objective is not None else "",
         )
 
@@ -236,11 +258,16 @@ class Tuner:
             if trial.is_pending:
                 if trial.handle is not None:
                     self.backend.stop(trial.handle)
-                self._end(trial.training_job_name, Finish(
-                    TrainingJobStatus.FAILED, SecondaryStatus.FAILED, ObjectiveStatus.FAILED,
-                    self.clock.now(),
-                    "The trimtab process running this training job ended before the job did.",
-                ))
+                self._end(
+                    trial.training_job_name,
+                    Finish(
+                        TrainingJobStatus.FAILED,
+                        SecondaryStatus.FAILED,
+                        ObjectiveStatus.FAILED,
+                        self.clock.now(),
+                        "The trimtab process running this training job ended before the job did.",
+                    ),
+                )
 
     def _finish(self, status: TuningJobStatus, runtime: float) -> TuningJobRecord:
         trials = self.store.trials(self.job.name)
@@ -255,8 +282,11 @@ class Tuner:
                 f"{self.job.name})."
             )
         record = self.store.update_tuning_job(
-            self.job.name, status=status, end_time=self.clock.now(),
-            failure_reason=reason, runtime_seconds=runtime,
+            self.job.name,
+            status=status,
+            end_time=self.clock.now(),
+            failure_reason=reason,
+            runtime_seconds=runtime,
         )
         self._report(record, trials)
         logger.info("tuning job %s %s", self.job.name, status)

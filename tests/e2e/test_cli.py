@@ -20,10 +20,16 @@ from tests.jobs import make_request
 pytestmark = pytest.mark.slow
 
 
-def trimtab(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def trimtab(
+    *args: str, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TRIMTAB_STOP_GRACE_SECONDS": "2"}
     done = subprocess.run(
-        [sys.executable, "-m", "trimtab", *args], capture_output=True, text=True, env=env, timeout=timeout
+        [sys.executable, "-m", "trimtab", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
     if check:
         assert done.returncode == 0, done.stderr
@@ -33,8 +39,11 @@ def trimtab(*args: str, check: bool = True, timeout: float = 120) -> subprocess.
 def start(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "TRIMTAB_STOP_GRACE_SECONDS": "2"}
     return subprocess.Popen(
-        [sys.executable, "-m", "trimtab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
+        [sys.executable, "-m", "trimtab", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -56,19 +65,30 @@ def wait_for(predicate: Any, timeout: float = 60) -> None:
 
 
 def test_random_job_of_eight_with_two_in_parallel(tmp_path: Path) -> None:
-    job = write_job(tmp_path, make_request("eight", max_jobs=8, max_parallel=2, static={"epochs": "3"}))
+    job = write_job(
+        tmp_path, make_request("eight", max_jobs=8, max_parallel=2, static={"epochs": "3"})
+    )
     tuned = trimtab("tune", str(job))
     assert "Best training job" in tuned.stdout
 
     described = describe("eight")
     assert described["HyperParameterTuningJobStatus"] == "Completed"
     assert described["TrainingJobStatusCounters"] == {
-        "Completed": 8, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0,
+        "Completed": 8,
+        "InProgress": 0,
+        "RetryableError": 0,
+        "NonRetryableError": 0,
+        "Stopped": 0,
     }
     assert described["ObjectiveStatusCounters"] == {"Succeeded": 8, "Pending": 0, "Failed": 0}
-    assert described["TrainingJobDefinition"]["StaticHyperParameters"]["_tuning_objective_metric"] == "loss"
+    assert (
+        described["TrainingJobDefinition"]["StaticHyperParameters"]["_tuning_objective_metric"]
+        == "loss"
+    )
 
-    summaries = json.loads(trimtab("training-jobs", "eight", "--json").stdout)["TrainingJobSummaries"]
+    summaries = json.loads(trimtab("training-jobs", "eight", "--json").stdout)[
+        "TrainingJobSummaries"
+    ]
     assert len(summaries) == 8
     best = min(summaries, key=lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
     assert described["BestTrainingJob"]["TrainingJobName"] == best["TrainingJobName"]
@@ -112,7 +132,9 @@ def test_faulty_training_scripts_end_with_the_right_status(
     request["TrainingJobDefinition"]["StoppingCondition"]["MaxRuntimeInSeconds"] = 3
     done = trimtab("tune", str(write_job(tmp_path, request)), check=False, timeout=90)
     assert "Traceback" not in done.stderr
-    summaries = json.loads(trimtab("training-jobs", "faulty", "--json").stdout)["TrainingJobSummaries"]
+    summaries = json.loads(trimtab("training-jobs", "faulty", "--json").stdout)[
+        "TrainingJobSummaries"
+    ]
     assert [s["TrainingJobStatus"] for s in summaries] == [status, status]
     assert [s["ObjectiveStatus"] for s in summaries] == [objective_status, objective_status]
     if reason is not None:
@@ -127,8 +149,12 @@ def test_stop_from_another_terminal_while_describe_reads_live(tmp_path: Path) ->
     request = make_request("long", script="hang.py", max_jobs=6, max_parallel=2)
     tune = start("tune", str(write_job(tmp_path, request)))
     try:
-        wait_for(lambda: trimtab("describe", "long", "--json", check=False).returncode == 0
-                 and describe("long")["TrainingJobStatusCounters"]["InProgress"] == 2)
+        wait_for(
+            lambda: (
+                trimtab("describe", "long", "--json", check=False).returncode == 0
+                and describe("long")["TrainingJobStatusCounters"]["InProgress"] == 2
+            )
+        )
         for _ in range(10):  # a second terminal reads while the tuner writes
             assert describe("long")["HyperParameterTuningJobStatus"] == "InProgress"
         trimtab("stop", "long")
@@ -146,8 +172,12 @@ def test_ctrl_c_stops_training_jobs_cleanly(tmp_path: Path) -> None:
     request = make_request("interrupted", script="ignore_sigterm.py", max_jobs=4, max_parallel=2)
     tune = start("tune", str(write_job(tmp_path, request)))
     try:
-        wait_for(lambda: trimtab("describe", "interrupted", "--json", check=False).returncode == 0
-                 and describe("interrupted")["TrainingJobStatusCounters"]["InProgress"] == 2)
+        wait_for(
+            lambda: (
+                trimtab("describe", "interrupted", "--json", check=False).returncode == 0
+                and describe("interrupted")["TrainingJobStatusCounters"]["InProgress"] == 2
+            )
+        )
         tune.send_signal(signal.SIGINT)
         assert tune.wait(timeout=60) == 130
     finally:
@@ -156,7 +186,9 @@ def test_ctrl_c_stops_training_jobs_cleanly(tmp_path: Path) -> None:
     described = describe("interrupted")
     assert described["HyperParameterTuningJobStatus"] == "Stopped"
     assert described["TrainingJobStatusCounters"]["Stopped"] == 2
-    pids = subprocess.run(["pgrep", "-f", "ignore_sigterm.py"], capture_output=True, text=True).stdout
+    pids = subprocess.run(
+        ["pgrep", "-f", "ignore_sigterm.py"], capture_output=True, text=True
+    ).stdout
     assert pids.strip() == ""
 
 
@@ -165,7 +197,9 @@ def test_same_seed_gives_the_same_configurations_in_another_process(tmp_path: Pa
     for name in ("seeded-a", "seeded-b"):
         request = make_request(name, max_jobs=3, max_parallel=1, seed=42, static={"epochs": "1"})
         trimtab("tune", str(write_job(tmp_path, request, f"{name}.json")))
-        summaries = json.loads(trimtab("training-jobs", name, "--json").stdout)["TrainingJobSummaries"]
+        summaries = json.loads(trimtab("training-jobs", name, "--json").stdout)[
+            "TrainingJobSummaries"
+        ]
         tuned.append([s["TunedHyperParameters"] for s in summaries])
     assert tuned[0] == tuned[1]
 
@@ -178,12 +212,22 @@ def test_same_seed_gives_the_same_configurations_in_another_process(tmp_path: Pa
         (json.dumps(make_request(max_parallel=0)), "MaxParallelTrainingJobs"),
         (json.dumps(make_request(script="missing.py")), "missing.py"),
         (
-            json.dumps(make_request(ranges={"ContinuousParameterRanges": [{"Name": "x", "MinValue": "2", "MaxValue": "1"}]})),
+            json.dumps(
+                make_request(
+                    ranges={
+                        "ContinuousParameterRanges": [
+                            {"Name": "x", "MinValue": "2", "MaxValue": "1"}
+                        ]
+                    }
+                )
+            ),
             "MinValue",
         ),
     ],
 )
-def test_bad_job_files_fail_clearly_and_write_nothing(tmp_path: Path, content: str, message: str) -> None:
+def test_bad_job_files_fail_clearly_and_write_nothing(
+    tmp_path: Path, content: str, message: str
+) -> None:
     job = tmp_path / "job.json"
     job.write_text(content)
     done = trimtab("tune", str(job), check=False)
@@ -195,14 +239,23 @@ def test_bad_job_files_fail_clearly_and_write_nothing(tmp_path: Path, content: s
 
 def test_missing_channel_folder_is_refused(tmp_path: Path) -> None:
     request = make_request()
-    request["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = "nowhere/train"
+    request["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"]["S3DataSource"][
+        "S3Uri"
+    ] = "nowhere/train"
     done = trimtab("tune", str(write_job(tmp_path, request)), check=False)
-    assert done.returncode == 1 and "nowhere/train" in done.stderr and "InputDataConfig.0" in done.stderr
+    assert (
+        done.returncode == 1
+        and "nowhere/train" in done.stderr
+        and "InputDataConfig.0" in done.stderr
+    )
 
 
 def test_unknown_names_are_clear_errors() -> None:
     done = trimtab("describe", "nope", check=False)
     assert done.returncode == 1
-    assert "ResourceNotFound: Amazon SageMaker can't find a tuning job called nope" in done.stderr.replace("\n", " ")
+    assert (
+        "ResourceNotFound: Amazon SageMaker can't find a tuning job called nope"
+        in done.stderr.replace("\n", " ")
+    )
     done = trimtab("logs", "nope-001-deadbeef", check=False)
     assert done.returncode == 1 and "Requested resource not found." in done.stderr

@@ -48,7 +48,9 @@ def main() -> None:
         model.partial_fit(x_train, y_train, classes=classes)
         train_accuracy = model.score(x_train, y_train)
         accuracy = model.score(x_val, y_val)
-        print(f"epoch={epoch} train:accuracy={train_accuracy:.4f} validation:accuracy={accuracy:.4f}")
+        print(
+            f"epoch={epoch} train:accuracy={train_accuracy:.4f} validation:accuracy={accuracy:.4f}"
+        )
 
     with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.pkl"), "wb") as f:
         pickle.dump(model, f)
