@@ -20,7 +20,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-names = st.from_regex(r"[a-zA-Z0-9](-?[a-zA-Z0-9]){0,20}", fullmatch=True)
+names = st.from_regex(r"[a-zA-Z0-9](-?[a-zA-Z0-9]){0,15}", fullmatch=True)  # <= 31 chars
 keys = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True)
 text = st.text(st.characters(blacklist_characters="\n", blacklist_categories=["Cs"]), max_size=12)
 scaling = st.sampled_from(["Auto", "Linear", "Logarithmic"])
