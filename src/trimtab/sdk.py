@@ -42,7 +42,7 @@ DEFAULT_IMAGE = "trimtab/script-mode:latest"
 
 
 @dataclass(frozen=True)
-class ContinuousParameter:
+class _NumericParameter:
     min_value: float
     max_value: float
     scaling_type: str = "Auto"
@@ -56,19 +56,12 @@ class ContinuousParameter:
         }
 
 
-@dataclass(frozen=True)
-class IntegerParameter:
-    min_value: int
-    max_value: int
-    scaling_type: str = "Auto"
+class ContinuousParameter(_NumericParameter):
+    """A continuous range: `ContinuousParameter(1e-4, 0.1, scaling_type="Logarithmic")`."""
 
-    def as_tuning_range(self, name: str) -> dict[str, str]:
-        return {
-            "Name": name,
-            "MinValue": str(self.min_value),
-            "MaxValue": str(self.max_value),
-            "ScalingType": self.scaling_type,
-        }
+
+class IntegerParameter(_NumericParameter):
+    """An integer range: `IntegerParameter(16, 256)`."""
 
 
 @dataclass(frozen=True)

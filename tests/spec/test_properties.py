@@ -76,7 +76,7 @@ def parameter_ranges(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, Any]:
     """Valid single-definition requests, with optional members present or left out."""
-    body = draw(st.sampled_from([seq2seq, script_mode]))()
+    body: dict[str, Any] = draw(st.sampled_from([seq2seq, script_mode]))()
     config = body["HyperParameterTuningJobConfig"]
     body["HyperParameterTuningJobName"] = draw(names)
     config["Strategy"] = draw(st.sampled_from(["Bayesian", "Random"]))

@@ -66,6 +66,7 @@ from trimtab.spec.enums import (
     WarmStartType,
 )
 from trimtab.spec.parse import (
+    load_json,
     load_request_file,
     parse_request,
 )
@@ -104,7 +105,7 @@ from trimtab.spec.responses import (
 )
 from trimtab.spec.rules import (
     EPOCH_KEYS,
-    check,
+    check_rules,
     grid_size,
     hyperband_max_resource,
 )
@@ -216,10 +217,11 @@ __all__ = [
     "WarmStartType",
     "WireModel",
     "builtin_algorithm",
-    "check",
+    "check_rules",
     "definition_views",
     "grid_size",
     "hyperband_max_resource",
+    "load_json",
     "load_request_file",
     "parse_continuous",
     "parse_integer",

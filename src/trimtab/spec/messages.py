@@ -71,11 +71,13 @@ def render(value: Any) -> str:
         text = "true" if value else "false"
     elif isinstance(value, str | int | float):
         text = str(value)
-    else:
+    elif isinstance(value, list | dict):
         try:
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr)
         except ValueError:  # a circular structure
             text = repr(value)
+    else:  # not JSON at all: only a Python caller can pass it
+        text = repr(value)
     text = _printable(text)
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."

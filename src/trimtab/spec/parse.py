@@ -17,7 +17,7 @@ import pydantic
 from trimtab.errors import ValidationError
 from trimtab.spec.messages import json_kind, shape_messages, validation_error
 from trimtab.spec.request import CreateHyperParameterTuningJobRequest
-from trimtab.spec.rules import check
+from trimtab.spec.rules import check_rules
 
 
 def _reject_constant(name: str) -> Any:
@@ -72,7 +72,7 @@ def parse_request(
         ) from None
     except RecursionError:
         raise ValidationError(f"The {source} is nested too deeply") from None
-    problems = check(request)
+    problems = check_rules(request)
     if problems:
         raise validation_error(problems)
     return request

@@ -1,9 +1,9 @@
 """Rules between members of CreateHyperParameterTuningJob that the service model cannot express.
 
-`check` runs every rule over a request whose shapes have parsed and returns all violations, each
-in SageMaker's words (`messages.violation`): the member path, its value, and the rule. This module
-has the job-level rules (definitions, objective, limits, strategies); `definition_rules` and
-`ranges` have those about each definition and its parameter ranges.
+`check_rules` runs every rule over a request whose shapes have parsed and returns all violations,
+each in SageMaker's words (`messages.violation`): the member path, its value, and the rule. This
+module has the job-level rules (definitions, objective, limits, strategies); `definition_rules`
+and `ranges` have those about each definition and its parameter ranges.
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def check(request: CreateHyperParameterTuningJobRequest) -> list[str]:
+def check_rules(request: CreateHyperParameterTuningJobRequest) -> list[str]:
     """Every cross-member violation of `request`, in SageMaker's words; [] if there is none."""
     views = definition_views(request)
     return [message for rule in RULES for message in rule(request, views)]
