@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trimtab.algorithms import builtin
 from trimtab.spec import WireModel, responses
 from trimtab.store.base import TuningJobRecord
 from trimtab.types import Direction, ObjectiveStatus, TrainingJobStatus, Trial
@@ -100,7 +101,19 @@ def training_job_summary(record: TuningJobRecord, trial: Trial) -> dict[str, Any
 
 
 def _echo_definition(definition: Mapping[str, Any], metric: str) -> dict[str, Any]:
+    """The definition as Describe shows it: `_tuning_objective_metric` added and, for a built-in
+    algorithm, its full metric list plus an `ObjectiveMetric` entry repeating the objective's."""
     echo = dict(definition)
+    algorithm = builtin(definition["AlgorithmSpecification"].get("TrainingImage"))
+    if algorithm is not None:
+        regex = algorithm.metrics[metric][0]
+        echo["AlgorithmSpecification"] = {
+            **definition["AlgorithmSpecification"],
+            "MetricDefinitions": [
+                *algorithm.metric_definitions(),
+                {"Name": "ObjectiveMetric", "Regex": regex},
+            ],
+        }
     echo["StaticHyperParameters"] = {
         **definition.get("StaticHyperParameters", {}),
         OBJECTIVE_HYPERPARAMETER: metric,

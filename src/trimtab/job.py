@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trimtab.algorithms import builtin
 from trimtab.backends.base import Channel, RunSpec
 from trimtab.errors import ValidationError
 from trimtab.metrics import MetricDefinition, compile_definitions
@@ -90,6 +91,7 @@ class Definition:
     output_path: str
     checkpoint_dir: str | None
     static_hyperparameters: Mapping[str, str] = field(default_factory=dict)
+    algorithm_module: str | None = None  # a built-in algorithm's module; None in script mode
 
 
 def resolve_location(uri: str, field_path: str, base_dir: Path) -> Path:
@@ -247,6 +249,19 @@ class Job:
             assert objective is not None  # the spec requires one per definition
             static = dict(definition.static_hyper_parameters or {})
             checkpoint = definition.checkpoint_config
+            algorithm = builtin(definition.algorithm_specification.training_image)
+            metrics = [
+                m.to_wire() for m in definition.algorithm_specification.metric_definitions or []
+            ]
+            if algorithm is not None:
+                if objective.metric_name not in algorithm.metrics:
+                    raise ValidationError(
+                        f"Value '{objective.metric_name}' at 'HyperParameterTuningJobObjective."
+                        f"MetricName' failed to satisfy constraint: the {algorithm.name} algorithm "
+                        f"reports {', '.join(algorithm.metrics)}"
+                    )
+                named = {m["Name"] for m in metrics}
+                metrics += [m for m in algorithm.metric_definitions() if m["Name"] not in named]
             resolved.append(
                 Definition(
                     name=definition.definition_name,
@@ -254,14 +269,10 @@ class Job:
                     spec=definition,
                     objective=Objective(objective.metric_name, Direction(str(objective.type))),
                     space=SearchSpace.from_wire(ranges.to_wire() if ranges else {}),
-                    metric_definitions=compile_definitions(
-                        [
-                            m.to_wire()
-                            for m in definition.algorithm_specification.metric_definitions or []
-                        ]
-                    ),
+                    metric_definitions=compile_definitions(metrics),
                     channels=_channels(definition, path, self.base_dir),
-                    code_dir=_code_dir(static, path, self.base_dir),
+                    code_dir=None if algorithm else _code_dir(static, path, self.base_dir),
+                    algorithm_module=algorithm.module if algorithm else None,
                     output_path=str(
                         resolve_location(
                             definition.output_data_config.s3_output_path,
@@ -303,6 +314,7 @@ class Job:
             hyperparameters=hyperparameters,
             training_image=spec.algorithm_specification.training_image or "",
             code_dir=d.code_dir,
+            algorithm_module=d.algorithm_module,
             channels=d.channels,
             output_path=d.output_path,
             compress_model=str(spec.output_data_config.compression_type or "GZIP") != "NONE",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trimtab import analytics
+from trimtab.algorithms import builtin
 from trimtab.backends.base import Backend
 from trimtab.errors import ValidationError
 from trimtab.job import Job, Settings, tuning_job_arn
@@ -72,7 +73,7 @@ def refuse_unsupported(request: CreateHyperParameterTuningJobRequest) -> None:
     for path, definition in pairs:
         algorithm = definition.algorithm_specification
         image = algorithm.training_image
-        if image is not None and builtin_algorithm(image) is not None:
+        if builtin_algorithm(image) is not None and builtin(image) is None:
             raise _unsupported(
                 image,
                 f"{path}.AlgorithmSpecification.TrainingImage",

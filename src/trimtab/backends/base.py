@@ -44,6 +44,7 @@ class RunSpec:
     hyperparameters: Mapping[str, str]
     training_image: str
     code_dir: str | None = None  # resolved sagemaker_submit_directory: a folder or a .tar.gz
+    algorithm_module: str | None = None  # a built-in algorithm: run `python -m <module>`, no code
     channels: Sequence[Channel] = ()
     output_path: str = ""  # local folder for <output_path>/<job>/output/model.tar.gz
     compress_model: bool = True  # OutputDataConfig.CompressionType != NONE

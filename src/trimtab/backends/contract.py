@@ -152,9 +152,11 @@ def build_command(run: RunSpec, paths: MlPaths) -> list[str]:
 
     Unlike the toolkit, sh arguments are shell-quoted, so a value with a space stays one argument.
     """
+    python = run.python or sys.executable
+    if run.algorithm_module is not None:
+        return [python, "-m", run.algorithm_module]  # built-ins read hyperparameters.json
     entry = entry_point(run)
     args = to_cmd_args(split_hyperparameters(run.hyperparameters)[0])
-    python = run.python or sys.executable
     if not entry.endswith(".sh"):
         if (paths.code / "setup.py").exists():
             return [python, "-m", entry.replace(".py", ""), *args]
@@ -204,7 +206,7 @@ def training_environment(
     """What the toolkit's `Environment` holds (`SM_TRAINING_ENV`), for a single host."""
     user, sagemaker = split_hyperparameters(run.hyperparameters)
     resources = resource_config(run)
-    entry = entry_point(run)
+    entry = entry_point(run) if run.algorithm_module is None else run.algorithm_module
     group = {"instance_group_name": INSTANCE_GROUP, "instance_type": run.instance_type}
     return {
         "additional_framework_parameters": {
@@ -318,8 +320,9 @@ def prepare_tree(run: RunSpec) -> MlPaths:
     checkpoints folder is kept and overlaid from `checkpoint_s3_uri`). Raises ValidationError for
     a missing entry point, code location or channel source."""
     paths = MlPaths.for_run(run)
-    entry = entry_point(run)
-    code = _code_source(run)
+    script_mode = run.algorithm_module is None
+    entry = entry_point(run) if script_mode else ""
+    code = _code_source(run) if script_mode else None
     for channel in run.channels:
         if not os.path.exists(channel.source):
             raise _missing_channel(channel, channel.source)
@@ -328,8 +331,11 @@ def prepare_tree(run: RunSpec) -> MlPaths:
             shutil.rmtree(folder)
     for folder in (paths.config, paths.data, paths.model, paths.output_data, paths.intermediate):
         folder.mkdir(parents=True)
-    _install_code(code, paths.code, skip=Path(run.job_dir))
-    _check_entry_point(entry, paths, run)
+    if code is None:
+        paths.code.mkdir()
+    else:
+        _install_code(code, paths.code, skip=Path(run.job_dir))
+        _check_entry_point(entry, paths, run)
     _write_json(paths.config / "hyperparameters.json", dict(run.hyperparameters))
     _write_json(paths.config / "resourceconfig.json", resource_config(run))
     _write_json(paths.config / "inputdataconfig.json", input_data_config(run.channels))

@@ -97,6 +97,7 @@ def validation_error(messages: Sequence[str]) -> ValidationError:
 
 
 def json_kind(value: Any) -> str:
+    """What a decoded JSON value was, for "Member must be a string, not a number"."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):

@@ -1,0 +1,35 @@
+"""The built-in algorithms a `TrainingImage` can name, and what the tuner needs to know of them.
+
+A built-in algorithm is a training job like any other: a process that reads the SageMaker
+container contract (`hyperparameters.json`, the channels) and prints metric lines. This registry
+only says which module runs it (`python -m <module>`) and which metrics it prints (SageMaker's
+default `MetricDefinitions` for it), so importing it stays light: no torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trimtab.spec import builtin_algorithm
+from trimtab.types import Direction
+
+
+@dataclass(frozen=True)
+class BuiltinAlgorithm:
+    name: str  # the image repository name: "seq2seq", "image-classification"
+    module: str  # run as `python -m <module>` in the job's folder
+    metrics: Mapping[str, tuple[str, Direction]]  # metric name -> (regex, direction)
+
+    def metric_definitions(self) -> list[dict[str, str]]:
+        """SageMaker's default MetricDefinitions for the algorithm."""
+        return [{"Name": name, "Regex": regex} for name, (regex, _) in self.metrics.items()]
+
+
+BUILTINS: dict[str, BuiltinAlgorithm] = {}
+
+
+def builtin(training_image: str | None) -> BuiltinAlgorithm | None:
+    """The registered built-in algorithm an image names (any registry path or tag), if any."""
+    name = builtin_algorithm(training_image)
+    return BUILTINS.get(name) if name is not None else None
