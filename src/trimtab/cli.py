@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from rich.logging import RichHandler
 from rich.text import Text
 
 from trimtab import __version__, analytics, display, service
+from trimtab.algorithms import BUILTINS
 from trimtab.errors import TrimtabError, training_job_not_found
 from trimtab.job import Settings
 from trimtab.store import Store, open_store
@@ -215,6 +217,9 @@ def _parser() -> argparse.ArgumentParser:
     table = command("analytics", cmd_analytics, "one CSV row per training job")
     table.add_argument("name")
     table.add_argument("--csv", default="-", help="output file (default: standard output)")
+    for algorithm in BUILTINS.values():  # `trimtab seq2seq prepare`, ...
+        if algorithm.cli_module is not None:
+            importlib.import_module(algorithm.cli_module).register(commands)
     return parser
 
 

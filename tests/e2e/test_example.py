@@ -27,7 +27,9 @@ def trimtab(*args: str) -> str:
 def test_the_example_tunes_digits_to_a_good_model(tmp_path: Path) -> None:
     example = tmp_path / "sklearn-digits"
     shutil.copytree(EXAMPLE, example, ignore=shutil.ignore_patterns("data", "output"))
-    subprocess.run([sys.executable, str(example / "prepare_data.py")], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(example / "prepare_data.py")], check=True, capture_output=True
+    )
 
     trimtab("tune", str(example / "job.json"), "--name", "digits")
     described = json.loads(trimtab("describe", "digits", "--json"))

@@ -20,6 +20,8 @@ class BuiltinAlgorithm:
     name: str  # the image repository name: "seq2seq", "image-classification"
     module: str  # run as `python -m <module>` in the job's folder
     metrics: Mapping[str, tuple[str, Direction]]  # metric name -> (regex, direction)
+    # a light module with `register(commands)`, adding `trimtab <name> ...` subcommands
+    cli_module: str | None = None
 
     def metric_definitions(self) -> list[dict[str, str]]:
         """SageMaker's default MetricDefinitions for the algorithm."""
