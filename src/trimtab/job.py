@@ -25,6 +25,7 @@ from trimtab.space import SearchSpace
 from trimtab.spec import (
     CreateHyperParameterTuningJobRequest,
     HyperParameterTrainingJobDefinition,
+    hyperband_max_resource,
     parse_request,
 )
 from trimtab.store.base import TuningJobRecord
@@ -226,6 +227,31 @@ class Job:
         self.max_jobs = limits.max_number_of_training_jobs or sum(
             d.space.grid_size() for d in self.definitions.values()
         )
+        self.early_stopping = str(config.training_job_early_stopping_type or "Off")
+        self.completion = config.tuning_job_completion_criteria
+        hyperband = (
+            config.strategy_config.hyperband_strategy_config if config.strategy_config else None
+        )
+        self.min_resource = (hyperband.min_resource if hyperband else None) or 1
+
+    def max_resource(self, definition: Definition) -> int:
+        """Hyperband's MaxResource for the definition: given, or inferred from its epochs."""
+        config = self.request.hyper_parameter_tuning_job_config
+        value = hyperband_max_resource(config, definition.spec)
+        if value is None:  # the spec refuses a Hyperband request without one
+            raise ValidationError(f"No MaxResource for {definition.field_path}")
+        return value
+
+    def loss(self, trial: Trial) -> float:
+        """The trial's final objective as a loss (lower is better); +inf when it has none."""
+        if trial.objective is None:
+            return float("inf")
+        return self.definition(trial).objective.loss(trial.objective)
+
+    def target_loss(self, trial: Trial) -> float:
+        """TargetObjectiveMetricValue as a loss in the trial's definition's direction."""
+        target = self.completion.target_objective_metric_value if self.completion else None
+        return float("-inf") if target is None else self.definition(trial).objective.loss(target)
 
     @classmethod
     def from_record(cls, record: TuningJobRecord) -> Job:

@@ -42,21 +42,9 @@ def refuse_unsupported(request: CreateHyperParameterTuningJobRequest) -> None:
     """Features the spec accepts but this version does not run yet: refused, never ignored."""
     config = request.hyper_parameter_tuning_job_config
     prefix = "HyperParameterTuningJobConfig"
-    if str(config.strategy) not in STRATEGIES:
+    if str(config.strategy) not in {*STRATEGIES, "Hyperband"}:
         raise _unsupported(
-            config.strategy, f"{prefix}.Strategy", f"use one of {sorted(STRATEGIES)}"
-        )
-    if str(config.training_job_early_stopping_type) != "Off":
-        raise _unsupported(
-            config.training_job_early_stopping_type,
-            f"{prefix}.TrainingJobEarlyStoppingType",
-            "use Off",
-        )
-    if config.tuning_job_completion_criteria is not None:
-        raise _unsupported(
-            "{...}",
-            f"{prefix}.TuningJobCompletionCriteria",
-            "leave it out (the job ends at its limits)",
+            config.strategy, f"{prefix}.Strategy", f"use one of {sorted(STRATEGIES)} or Hyperband"
         )
     if request.warm_start_config is not None:
         raise _unsupported("{...}", "WarmStartConfig", "leave it out")

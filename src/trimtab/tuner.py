@@ -21,10 +21,14 @@ from trimtab.backends.base import Backend, RunState
 from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job, Settings
 from trimtab.metrics import LogScanner
+from trimtab.referee import Referee
+from trimtab.stopping import Decision, MedianStopper, Stopper
 from trimtab.store.base import Finish, Store, TuningJobRecord
 from trimtab.strategies import make_strategy
 from trimtab.strategies.base import Strategy
+from trimtab.strategies.hyperband import Hyperband
 from trimtab.types import (
+    MetricPoint,
     ObjectiveStatus,
     SecondaryStatus,
     Suggestion,
@@ -84,15 +88,26 @@ class Tuner:
     on_progress: Progress | None = None
     strategy: Strategy | None = None
     _running: dict[str, _Running] = field(default_factory=dict, init=False)
+    _hyperband: Hyperband | None = field(default=None, init=False)
+    _referee: Referee = field(init=False)
+    _stopped_for: dict[str, Decision] = field(default_factory=dict, init=False)
+    _trials: Sequence[Trial] = field(default=(), init=False)
     _renewed: float = field(default=0.0, init=False)
     _owner: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
 
     def __post_init__(self) -> None:
-        if self.strategy is None:
-            spaces = {name: d.space for name, d in self.job.definitions.items()}
-            self.strategy = make_strategy(self.job.strategy, spaces, self.job.seed)
+        job = self.job
+        spaces = {name: d.space for name, d in job.definitions.items()}
+        stopper: Stopper | None = MedianStopper() if job.early_stopping == "Auto" else None
+        if job.strategy == "Hyperband":
+            maximum = {name: job.max_resource(d) for name, d in job.definitions.items()}
+            self._hyperband = Hyperband(spaces, job.seed, maximum, job.min_resource)
+            self.strategy = stopper = self._hyperband
+        elif self.strategy is None:
+            self.strategy = make_strategy(job.strategy, spaces, job.seed)
+        self._referee = Referee(job, stopper)
 
     def run(self) -> TuningJobRecord:
         name = self.job.name
@@ -106,6 +121,7 @@ class Tuner:
         before = self.store.tuning_job(name).runtime_seconds
         try:
             self._reconcile()
+            self._referee.load(self.store, self.store.trials(name))
             try:
                 status = self._loop(started, before)
             except KeyboardInterrupt:
@@ -125,7 +141,7 @@ class Tuner:
             self._poll()
             self._renew_lease()
             record = self.store.tuning_job(name)
-            trials = self.store.trials(name)
+            trials = self._trials = self.store.trials(name)
             self._report(record, trials)
             if record.stop_requested:
                 self._drain(stop=True)
@@ -135,15 +151,34 @@ class Tuner:
                 logger.info("tuning job %s reached MaxRuntimeInSeconds", name)
                 self._drain(stop=True)
                 return TuningJobStatus.COMPLETED
+            if self._completed(trials):
+                self._drain(stop=True)
+                return TuningJobStatus.COMPLETED
             running = sum(t.is_pending for t in trials)
             free = min(job.max_parallel - running, job.max_jobs - len(trials))
-            suggestions = self.strategy.suggest(trials, free) if free > 0 else []
+            suggestions = self._suggest(trials, free) if free > 0 else []
             for suggestion in suggestions:
                 self._launch(suggestion)
             if not running and not suggestions and (free > 0 or len(trials) >= job.max_jobs):
                 return TuningJobStatus.COMPLETED
             if not suggestions:
                 self.clock.sleep(self.settings.poll_interval)
+
+    def _suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
+        if self._hyperband is not None:  # Hyperband's model learns from the curves too
+            return self._hyperband.suggest(trials, n, self._referee.curves)
+        assert self.strategy is not None
+        return self.strategy.suggest(trials, n)
+
+    def _completed(self, trials: Sequence[Trial]) -> bool:
+        """Check TuningJobCompletionCriteria; show the details in Describe as they change."""
+        completion = self._referee.completion(trials, self.clock.now())
+        if completion is None:
+            return False
+        self.store.update_tuning_job(self.job.name, completion_details=completion.details())
+        if completion.reason is not None:
+            logger.info("tuning job %s completes: %s", self.job.name, completion.reason)
+        return completion.reason is not None
 
     def _renew_lease(self) -> None:
         now = self.clock.now()
@@ -201,9 +236,20 @@ class Tuner:
             if points:
                 metric = self.job.definition(trial).objective.metric_name
                 self.store.add_metrics(name, points, metric)
+                self._judge(trial, points, running.handle)
             if state.finished:
                 del self._running[name]
                 self._ended(self.store.trial(name), state, retry)
+
+    def _judge(self, trial: Trial, points: Sequence[MetricPoint], handle: str) -> None:
+        """Stop a job its stopper rules out (or that has had all its resource)."""
+        name = trial.training_job_name
+        if name in self._stopped_for:
+            return
+        decision = self._referee.observe(trial, points, self._trials)
+        if decision is not Decision.CONTINUE:
+            self._stopped_for[name] = decision
+            self.backend.stop(handle)
 
     def _ended(self, trial: Trial, state: RunState, retry: bool) -> None:
         if (
@@ -217,11 +263,17 @@ class Tuner:
             return
         metric = self.job.definition(trial).objective.metric_name
         objective_status, reason = judge_objective(trial, state, metric)
+        status, secondary = state.status, state.secondary_status
+        if (
+            status is TrainingJobStatus.STOPPED
+            and self._stopped_for.get(trial.training_job_name) is Decision.COMPLETE
+        ):  # Hyperband stopped it at MaxResource: it ran to the end
+            status, secondary = TrainingJobStatus.COMPLETED, SecondaryStatus.COMPLETED
         self._end(
             trial.training_job_name,
             Finish(
-                state.status,
-                state.secondary_status,
+                status,
+                secondary,
                 objective_status,
                 self.clock.now(),
                 reason[:1024] if reason else None,

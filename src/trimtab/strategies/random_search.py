@@ -28,9 +28,10 @@ class RandomSearch:
         self._seed = seed
 
     def suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
-        return [self._draw(len(trials) + i) for i in range(n)]
+        return [self.draw(len(trials) + i) for i in range(n)]
 
-    def _draw(self, k: int) -> Suggestion:
+    def draw(self, k: int) -> Suggestion:
+        """Configuration number `k` of the tuning job."""
         rng = np.random.default_rng([self._seed, k])
         # One definition draws no index, so its k-th config is exactly `space.sample(rng)`.
         names = self._names
