@@ -57,8 +57,8 @@ def regret_bound(
             fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
             with torch.no_grad():
                 posterior = model.posterior(candidates)
-    mean = posterior.mean.squeeze(-1)
-    width = BETA * posterior.variance.clamp_min(0).sqrt().squeeze(-1)
+                mean = posterior.mean.squeeze(-1)
+                width = BETA * posterior.variance.clamp_min(0).sqrt().squeeze(-1)
     best_seen = (mean[: len(configs)] + width[: len(configs)]).min()
     best_possible = (mean - width).min()
     return float(best_seen - best_possible)

@@ -1,0 +1,254 @@
+"""Early stopping and Hyperband: the pure deciders, then the tuning loop that applies them
+(scripted backend: each fake training job prints one objective value per poll)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeBackend, FakeClock, Script, run
+from tests.jobs import make_request
+from trimtab import service
+from trimtab.backends.base import RunState
+from trimtab.job import Job, Settings
+from trimtab.space import SearchSpace
+from trimtab.stopping import Decision, MedianStopper
+from trimtab.store.base import Store
+from trimtab.strategies.hyperband import Hyperband, bracket_weights, rung_levels
+from trimtab.tuner import Clock, Tuner
+from trimtab.types import (
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+    Trial,
+    TuningJobStatus,
+)
+
+
+def trial(index: int, definition: str | None = None) -> Trial:
+    return Trial(
+        tuning_job_name="j",
+        index=index,
+        training_job_name=f"j-{index:03d}-00000000",
+        hyperparameters={},
+        definition_name=definition,
+        status=TrainingJobStatus.IN_PROGRESS,
+        secondary_status=SecondaryStatus.TRAINING,
+        objective_status=ObjectiveStatus.PENDING,
+        creation_time=0.0,
+    )
+
+
+# --- the median rule
+
+
+def test_median_rule_waits_for_enough_earlier_jobs() -> None:
+    trials = [trial(i) for i in range(1, 4)]
+    curves = {t.training_job_name: [1.0, 1.0] for t in trials[:2]} | {
+        trials[2].training_job_name: [9.0, 9.0]
+    }
+    assert MedianStopper().decide(trials[2], 2, curves, trials) is Decision.CONTINUE
+
+
+def test_median_rule_stops_a_job_worse_than_the_median_of_running_averages() -> None:
+    trials = [trial(i) for i in range(1, 6)]
+    curves = {
+        trials[0].training_job_name: [4.0, 2.0, 1.0],  # running averages at 2: 3.0
+        trials[1].training_job_name: [5.0, 3.0],  # 4.0
+        trials[2].training_job_name: [6.0, 6.0, 6.0],  # 6.0
+        trials[3].training_job_name: [9.0, 4.5],  # candidate: 4.5 > median 4.0
+        trials[4].training_job_name: [9.0, 3.5],  # later job: not a judge of trial 4
+    }
+    stopper = MedianStopper()
+    assert stopper.decide(trials[3], 2, curves, trials) is Decision.STOP
+    assert stopper.decide(trials[4], 2, curves, trials) is Decision.CONTINUE
+    assert stopper.decide(trials[3], 1, curves, trials) is Decision.CONTINUE  # grace: 1st report
+
+
+def test_median_rule_treats_nan_as_the_worst_loss() -> None:
+    trials = [trial(i) for i in range(1, 5)]
+    curves = {t.training_job_name: [1.0, 1.0] for t in trials[:3]}
+    curves[trials[3].training_job_name] = [1.0, math.nan]
+    assert MedianStopper().decide(trials[3], 2, curves, trials) is Decision.STOP
+
+
+# --- Hyperband's rungs and brackets
+
+
+def test_rung_levels_and_bracket_weights() -> None:
+    assert rung_levels(1, 27, 3, 0) == [1, 3, 9]
+    assert rung_levels(1, 27, 3, 2) == [9]
+    assert rung_levels(1, 27, 3, 3) == []  # the last bracket runs every job to MaxResource
+    weights = bracket_weights(1, 27, 3)
+    assert len(weights) == 4 and weights.sum() == pytest.approx(1.0)
+    assert list(weights) == sorted(weights, reverse=True)  # most jobs in the aggressive brackets
+
+
+def hyperband(max_resource: int = 27) -> Hyperband:
+    space = SearchSpace.from_wire(
+        {"ContinuousParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "1"}]}
+    )
+    return Hyperband({None: space}, seed=5, max_resource={None: max_resource})
+
+
+def test_hyperband_keeps_the_best_third_at_a_rung_and_completes_at_max_resource() -> None:
+    hb = hyperband()
+    trials = [t for t in (trial(i) for i in range(1, 200)) if hb.bracket(t) == 0][:6]
+    curves: dict[str, list[float]] = {}
+    decisions = []
+    for loss, t in zip([5.0, 4.0, 6.0, 1.0, 3.0, 2.0], trials, strict=True):
+        curves[t.training_job_name] = [loss]
+        decisions.append(hb.decide(t, 1, curves, trials))
+    # kept when fewer than ceil(n / 3) of the n jobs at the rung are better: the 1st arrives
+    # alone, the 2nd beats it, the 3rd is the worst of 3, the 4th is best, the 5th and 6th have
+    # one better than them with 2 places kept
+    keep, stop = Decision.CONTINUE, Decision.STOP
+    assert decisions == [keep, keep, stop, keep, keep, keep]
+    assert (
+        hb.decide(trials[0], 2, {trials[0].training_job_name: [5.0, 5.0]}, trials)
+        is Decision.CONTINUE
+    )
+    assert (
+        hb.decide(trials[0], 27, {trials[0].training_job_name: [1.0] * 27}, trials)
+        is Decision.COMPLETE
+    )
+
+
+def test_hyperband_brackets_are_fixed_by_seed_and_index() -> None:
+    a, b = hyperband(), hyperband()
+    assert [a.bracket(trial(i)) for i in range(1, 50)] == [
+        b.bracket(trial(i)) for i in range(1, 50)
+    ]
+    assert len({a.bracket(trial(i)) for i in range(1, 200)}) == 4
+
+
+# --- through the tuning loop
+
+
+def hyperband_request(
+    max_jobs: int = 12, parallel: int = 4, max_resource: int = 9
+) -> dict[str, object]:
+    request = make_request(
+        strategy="Hyperband",
+        max_jobs=max_jobs,
+        max_parallel=parallel,
+        static={"epochs": str(max_resource)},
+    )
+    request["HyperParameterTuningJobConfig"]["StrategyConfig"] = {
+        "HyperbandStrategyConfig": {"MinResource": 1}
+    }
+    return request
+
+
+def curve_plan(epochs: int) -> FakeBackend:
+    """Each job reports loss = x + 1/epoch, one epoch per poll, `epochs` of them."""
+    return FakeBackend(
+        plan=lambda r, a: Script(
+            [f"loss={float(r.hyperparameters['x']) + 1 / e}\n" for e in range(1, epochs + 1)]
+        )
+    )
+
+
+def test_hyperband_stops_losers_and_completes_winners(store: Store, tmp_path: Path) -> None:
+    backend = curve_plan(epochs=30)  # the script would run past MaxResource: Hyperband ends it
+    run(store, hyperband_request(max_jobs=16), backend, base=tmp_path)
+    trials = store.trials("t-job")
+    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    reports = {t.training_job_name: len(store.metrics(t.training_job_name, "loss")) for t in trials}
+    completed = [t for t in trials if t.status is TrainingJobStatus.COMPLETED]
+    stopped = [t for t in trials if t.status is TrainingJobStatus.STOPPED]
+    assert completed and stopped and len(completed) + len(stopped) == 16
+    assert all(reports[t.training_job_name] == 9 for t in completed)  # stopped at MaxResource
+    assert all(reports[t.training_job_name] < 9 for t in stopped)
+    assert all(t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials)
+    assert sum(reports.values()) < 16 * 9 * 0.7  # far fewer epochs than running everything
+    assert backend.max_running == 4
+
+
+def test_hyperband_refills_a_freed_slot_within_one_poll(store: Store, tmp_path: Path) -> None:
+    backend = curve_plan(epochs=9)
+    clock = FakeClock()
+    launched_at: dict[str, float] = {}
+    original = backend.launch
+
+    def launch(spec):  # type: ignore[no-untyped-def]
+        launched_at[spec.training_job_name] = clock.t
+        return original(spec)
+
+    backend.launch = launch  # type: ignore[method-assign]
+    run(store, hyperband_request(max_jobs=16), backend, clock, base=tmp_path)
+    trials = store.trials("t-job")
+    ends = sorted(t.end_time for t in trials if t.end_time is not None)
+    starts = sorted(launched_at.values())
+    for end in ends[: len(ends) - 4]:  # every slot freed before the last jobs is refilled
+        assert any(end <= s <= end + 1.0 for s in starts), end
+
+
+def test_restarted_tuner_judges_from_the_stored_curves(store: Store, tmp_path: Path) -> None:
+    """Kill the tuner mid-bracket: the new tuner loads every curve and nothing finished re-runs."""
+    record = service.create_tuning_job(store, hyperband_request(max_jobs=10, parallel=2), tmp_path)
+    clock = FakeClock()
+
+    def crash(t: float) -> None:
+        if sum(not x.is_pending for x in store.trials("t-job")) >= 4:
+            raise SystemExit
+
+    clock.on_sleep = crash
+    with pytest.raises(SystemExit):
+        Tuner(
+            store,
+            curve_plan(9),
+            Job.from_record(record),
+            Settings(poll_interval=1.0),
+            Clock(clock.now, clock.sleep),
+        ).run()
+    finished_before = {t.training_job_name: t for t in store.trials("t-job") if not t.is_pending}
+    backend = curve_plan(9)
+    service.run_tuning_job(store, "t-job", backend=backend, settings=Settings(poll_interval=0.0))
+    relaunched = {r.training_job_name for r in backend.launches}
+    assert not relaunched & set(finished_before)
+    assert len(store.trials("t-job")) == 10
+    for name, before in finished_before.items():
+        assert store.trial(name) == before
+
+
+def test_jobs_that_die_or_report_nan_between_rungs_do_not_stall_hyperband(
+    store: Store, tmp_path: Path
+) -> None:
+    ending = RunState(
+        finished=True,
+        status=TrainingJobStatus.FAILED,
+        secondary_status=SecondaryStatus.FAILED,
+        failure_reason="died",
+        exit_code=1,
+    )
+
+    def plan(r, attempt):  # type: ignore[no-untyped-def]
+        k = int(r.training_job_name.split("-")[2])
+        if k % 3 == 0:
+            return Script(["loss=1.0\n", "loss=nan\n", "loss=nan\n"] + ["loss=nan\n"] * 7)
+        if k % 3 == 1:
+            return Script(["loss=0.5\n", "loss=0.4\n"], ending)  # dies after 2 epochs
+        return Script([f"loss={1 / e}\n" for e in range(1, 10)])
+
+    run(store, hyperband_request(max_jobs=9, parallel=3), FakeBackend(plan=plan), base=tmp_path)
+    trials = store.trials("t-job")
+    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    assert len(trials) == 9 and not any(t.is_pending for t in trials)
+    assert all(t.objective_status is ObjectiveStatus.FAILED for t in trials if t.index % 3 == 0)
+
+
+def test_median_stopping_through_the_loop_saves_epochs(store: Store, tmp_path: Path) -> None:
+    request = make_request(max_jobs=12, max_parallel=1, static={"epochs": "10"})
+    request["HyperParameterTuningJobConfig"]["TrainingJobEarlyStoppingType"] = "Auto"
+    backend = curve_plan(epochs=10)
+    run(store, request, backend, base=tmp_path)
+    trials = store.trials("t-job")
+    stopped = [t for t in trials if t.status is TrainingJobStatus.STOPPED]
+    assert stopped and all(t.objective_status is ObjectiveStatus.SUCCEEDED for t in stopped)
+    epochs = sum(len(store.metrics(t.training_job_name, "loss")) for t in trials)
+    assert epochs < 12 * 10
+    best = min(trials, key=lambda t: float(t.hyperparameters["x"]))
+    assert best.status is TrainingJobStatus.COMPLETED  # the best configuration is never cut

@@ -1,0 +1,150 @@
+"""TuningJobCompletionCriteria: the predicates, the convergence test, and the loop ending early."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.fakes import FakeBackend, Script, run
+from tests.jobs import make_request
+from trimtab import convergence, limits, service
+from trimtab.backends.base import RunSpec
+from trimtab.space import SearchSpace
+from trimtab.store.base import Store
+from trimtab.types import (
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+    Trial,
+    TuningJobStatus,
+)
+
+
+def scored_trial(index: int, loss: float) -> Trial:
+    return Trial(
+        tuning_job_name="j",
+        index=index,
+        training_job_name=f"j-{index:03d}-00000000",
+        hyperparameters={},
+        definition_name=None,
+        status=TrainingJobStatus.COMPLETED,
+        secondary_status=SecondaryStatus.COMPLETED,
+        objective_status=ObjectiveStatus.SUCCEEDED,
+        creation_time=0.0,
+        end_time=float(index),
+        objective=loss,
+    )
+
+
+def objective(t: Trial) -> float:
+    assert t.objective is not None
+    return t.objective
+
+
+@pytest.mark.parametrize(
+    ("losses", "count"),
+    [
+        ([], 0),
+        ([1.0], 0),
+        ([1.0, 1.0, 0.995, 2.0], 3),  # 0.5% better is not an improvement
+        ([1.0, 1.1, 0.98, 1.2], 1),  # 2% better resets the count
+        ([-1.0, -1.005, -1.02], 0),  # negative losses (Maximize): 1% of |best|
+    ],
+)
+def test_not_improving_counts_jobs_in_a_row_without_a_1_percent_gain(
+    losses: list[float], count: int
+) -> None:
+    trials = [scored_trial(i, v) for i, v in enumerate(losses, 1)]
+    assert limits.not_improving(trials, objective) == count
+
+
+def test_target_reached_compares_losses() -> None:
+    trials = [scored_trial(1, 0.5), scored_trial(2, 0.2)]
+    assert limits.target_reached(trials, objective, lambda t: 0.2)
+    assert not limits.target_reached(trials, objective, lambda t: 0.1)
+
+
+def two_dim_space() -> SearchSpace:
+    return SearchSpace.from_wire(
+        {
+            "ContinuousParameterRanges": [
+                {"Name": "x", "MinValue": "0", "MaxValue": "1"},
+                {"Name": "y", "MinValue": "0", "MaxValue": "1"},
+            ]
+        }
+    )
+
+
+def test_convergence_needs_enough_trials_and_then_a_small_regret_bound() -> None:
+    space = two_dim_space()
+    rng = np.random.default_rng(0)
+    configs = [space.sample(rng) for _ in range(40)]
+    flat = [10.0 + 0.001 * float(c["x"]) for c in configs]
+    assert not convergence.converged(space, configs[:5], flat[:5], seed=1)
+    assert convergence.converged(space, configs, flat, seed=1)
+    steep = [10.0 * float(c["x"]) + 1.0 for c in configs[:12]]  # a lot left to gain near x=0
+    assert convergence.regret_bound(space, configs[:12], steep, seed=1) > 0.01
+
+
+def with_criteria(criteria: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    request = make_request(**kwargs)
+    request["HyperParameterTuningJobConfig"]["TuningJobCompletionCriteria"] = criteria
+    return request
+
+
+def loss_plan(loss: Any) -> FakeBackend:
+    return FakeBackend(plan=lambda r, a: Script([f"loss={loss(r)}\n"]))
+
+
+def x_of(run: RunSpec) -> float:
+    return float(run.hyperparameters["x"])
+
+
+def test_target_objective_completes_the_job_and_stops_the_rest(
+    store: Store, tmp_path: Path
+) -> None:
+    request = with_criteria({"TargetObjectiveMetricValue": 0.3}, max_jobs=50, max_parallel=1)
+    run(store, request, loss_plan(x_of), base=tmp_path)
+    trials = store.trials("t-job")
+    described = service.describe_tuning_job(store, "t-job")
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    assert len(trials) < 50 and min(float(t.hyperparameters["x"]) for t in trials) <= 0.3
+    assert float(trials[-1].hyperparameters["x"]) <= 0.3  # it ended right after the hit
+    assert "NumberOfTrainingJobsObjectiveNotImproving" in described["TuningJobCompletionDetails"]
+
+
+def test_best_objective_not_improving_ends_a_stalled_search(store: Store, tmp_path: Path) -> None:
+    request = with_criteria(
+        {"BestObjectiveNotImproving": {"MaxNumberOfTrainingJobsNotImproving": 3}},
+        max_jobs=40,
+        max_parallel=1,
+    )
+    run(store, request, loss_plan(lambda r: 1.0), base=tmp_path)  # a flat objective never improves
+    described = service.describe_tuning_job(store, "t-job")
+    assert len(store.trials("t-job")) == 4
+    assert described["TuningJobCompletionDetails"]["NumberOfTrainingJobsObjectiveNotImproving"] == 3
+
+
+def test_convergence_detected_ends_the_job_and_records_the_time(
+    store: Store, tmp_path: Path
+) -> None:
+    request = with_criteria(
+        {"ConvergenceDetected": {"CompleteOnConvergence": "Enabled"}}, max_jobs=60, max_parallel=2
+    )
+    run(store, request, loss_plan(lambda r: 5.0 + 0.001 * x_of(r)), base=tmp_path)
+    described = service.describe_tuning_job(store, "t-job")
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    assert 10 <= len(store.trials("t-job")) < 60
+    assert "ConvergenceDetectedTime" in described["TuningJobCompletionDetails"]
+    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+
+
+def test_disabled_convergence_does_not_end_the_job(store: Store, tmp_path: Path) -> None:
+    request = with_criteria(
+        {"ConvergenceDetected": {"CompleteOnConvergence": "Disabled"}}, max_jobs=12, max_parallel=3
+    )
+    run(store, request, loss_plan(lambda r: 5.0), base=tmp_path)
+    assert len(store.trials("t-job")) == 12
