@@ -84,6 +84,7 @@ def test_rung_levels_and_bracket_weights() -> None:
     weights = bracket_weights(1, 27, 3)
     assert len(weights) == 4 and weights.sum() == pytest.approx(1.0)
     assert list(weights) == sorted(weights, reverse=True)  # most jobs in the aggressive brackets
+    assert weights[0] > 0.85
 
 
 def hyperband(max_resource: int = 27) -> Hyperband:
@@ -101,11 +102,11 @@ def test_hyperband_keeps_the_best_third_at_a_rung_and_completes_at_max_resource(
     for loss, t in zip([5.0, 4.0, 6.0, 1.0, 3.0, 2.0], trials, strict=True):
         curves[t.training_job_name] = [loss]
         decisions.append(hb.decide(t, 1, curves, trials))
-    # kept when fewer than ceil(n / 3) of the n jobs at the rung are better: the 1st arrives
-    # alone, the 2nd beats it, the 3rd is the worst of 3, the 4th is best, the 5th and 6th have
-    # one better than them with 2 places kept
+    # kept when fewer than max(1, n // 3) of the n jobs at the rung are better: the 1st arrives
+    # alone, the 2nd beats it, the 3rd is the worst of 3, the 4th is best, the 5th has one
+    # better with 1 place kept, the 6th one better with 2 places kept
     keep, stop = Decision.CONTINUE, Decision.STOP
-    assert decisions == [keep, keep, stop, keep, keep, keep]
+    assert decisions == [keep, keep, stop, keep, stop, keep]
     assert (
         hb.decide(trials[0], 2, {trials[0].training_job_name: [5.0, 5.0]}, trials)
         is Decision.CONTINUE
@@ -121,7 +122,9 @@ def test_hyperband_brackets_are_fixed_by_seed_and_index() -> None:
     assert [a.bracket(trial(i)) for i in range(1, 50)] == [
         b.bracket(trial(i)) for i in range(1, 50)
     ]
-    assert len({a.bracket(trial(i)) for i in range(1, 200)}) == 4
+    brackets = [a.bracket(trial(i)) for i in range(1, 400)]
+    assert set(brackets) <= {0, 1, 2, 3} and len(set(brackets)) >= 2
+    assert brackets.count(0) > 0.8 * len(brackets)  # most jobs start at MinResource
 
 
 # --- through the tuning loop
@@ -237,7 +240,13 @@ def test_jobs_that_die_or_report_nan_between_rungs_do_not_stall_hyperband(
     trials = store.trials("t-job")
     assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
     assert len(trials) == 9 and not any(t.is_pending for t in trials)
-    assert all(t.objective_status is ObjectiveStatus.FAILED for t in trials if t.index % 3 == 0)
+    for t in trials:
+        if t.index % 3 == 0:  # stopped at its first rung (loss 1.0) or ended on NaN
+            assert t.objective == 1.0 or t.objective_status is ObjectiveStatus.FAILED
+        if t.index % 3 == 1:
+            assert t.status is TrainingJobStatus.FAILED
+    best = service.describe_tuning_job(store, "t-job")["BestTrainingJob"]
+    assert int(best["TrainingJobName"].split("-")[2]) % 3 == 2
 
 
 def test_median_stopping_through_the_loop_saves_epochs(store: Store, tmp_path: Path) -> None:

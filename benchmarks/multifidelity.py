@@ -1,0 +1,434 @@
+"""Multi-fidelity benchmark: how many epochs each way of stopping losers needs to reach a target.
+
+Problems (offline): `mlp-digits`, a scikit-learn MLP trained epoch by epoch on the digits data
+that ships with scikit-learn (validation accuracy, maximised), and `curves`, an analytic family of
+learning curves whose final values follow Hartmann-3 (a loss, minimised). Methods, at the same
+epoch budget: trimtab Random at full fidelity, trimtab Random with early stopping `Auto` (median
+rule), trimtab Hyperband, and Optuna (TPE and random samplers, each with its Hyperband,
+successive-halving and median pruners). trimtab runs through its real tuner, store and stoppers,
+with an in-process backend that trains one epoch per job per poll (4 jobs in parallel); Optuna
+runs its trials one after another, its best case.
+
+Reported per problem: epochs until the best value so far reaches each target (targets are
+percentiles of full-fidelity random search's final best, so that one lucky full training does not
+reach them), and the final best. Usage: `python -m benchmarks.multifidelity [--seeds 5]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.report import write_section
+from trimtab import service
+from trimtab.backends.base import RunSpec, RunState
+from trimtab.job import Job, Settings
+from trimtab.store import open_store
+from trimtab.tuner import Clock, Tuner
+from trimtab.types import SecondaryStatus, TrainingJobStatus
+
+Curve = Callable[[dict[str, str]], "EpochRunner"]
+
+
+class EpochRunner:
+    """Trains one configuration, one epoch per `step`, returning the objective after it."""
+
+    def step(self) -> float:
+        raise NotImplementedError
+
+
+# --- problems
+
+
+class MlpDigits(EpochRunner):
+    data: tuple[Any, ...] | None = None
+
+    def __init__(self, config: dict[str, str]) -> None:
+        from sklearn.neural_network import MLPClassifier
+
+        if MlpDigits.data is None:
+            from sklearn.datasets import load_digits
+            from sklearn.model_selection import train_test_split
+
+            digits = load_digits()
+            MlpDigits.data = tuple(
+                train_test_split(digits.data / 16.0, digits.target, test_size=0.3, random_state=0)
+            )
+        self.model = MLPClassifier(
+            hidden_layer_sizes=(int(config["hidden-units"]),),
+            activation=json.loads(config["activation"]),
+            alpha=float(config["alpha"]),
+            learning_rate_init=float(config["learning-rate"]),
+            batch_size=64,
+            random_state=0,
+        )
+
+    def step(self) -> float:
+        assert MlpDigits.data is not None
+        x_train, x_val, y_train, y_val = MlpDigits.data
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model.partial_fit(x_train, y_train, classes=np.arange(10))
+        return float(self.model.score(x_val, y_val))
+
+
+HARTMANN3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
+HARTMANN3_P = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
+HARTMANN3_C = np.array([1.0, 1.2, 3.0, 3.2])
+
+
+class AnalyticCurve(EpochRunner):
+    """loss(x, r) = hartmann3(x) + 3.86 + gap(x) * r^-rate(x): curves cross, so early values
+    mislead a little, as real ones do."""
+
+    def __init__(self, config: dict[str, str]) -> None:
+        x = np.array([float(config[n]) for n in ("x1", "x2", "x3")])
+        self.final = (
+            float(-(HARTMANN3_C * np.exp(-(HARTMANN3_A * (x - HARTMANN3_P) ** 2).sum(1))).sum())
+            + 3.86
+        )
+        self.gap = 1.0 + 2.0 * x[0]
+        self.rate = 0.5 + 1.5 * x[1]
+        self.epoch = 0
+
+    def step(self) -> float:
+        self.epoch += 1
+        return float(self.final + self.gap * self.epoch**-self.rate)
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    runner: type[EpochRunner]
+    ranges: dict[str, list[dict[str, Any]]]
+    metric: str
+    direction: str  # Maximize | Minimize
+    max_epochs: int
+    budget_runs: int  # epoch budget = budget_runs full trainings
+
+    def better(self, a: float, b: float) -> bool:
+        return a > b if self.direction == "Maximize" else a < b
+
+
+PROBLEMS = [
+    Problem(
+        "mlp-digits",
+        MlpDigits,
+        {
+            "ContinuousParameterRanges": [
+                {
+                    "Name": "learning-rate",
+                    "MinValue": "0.0001",
+                    "MaxValue": "0.1",
+                    "ScalingType": "Logarithmic",
+                },
+                {
+                    "Name": "alpha",
+                    "MinValue": "0.000001",
+                    "MaxValue": "0.01",
+                    "ScalingType": "Logarithmic",
+                },
+            ],
+            "IntegerParameterRanges": [
+                {"Name": "hidden-units", "MinValue": "8", "MaxValue": "128"}
+            ],
+            "CategoricalParameterRanges": [
+                {"Name": "activation", "Values": ['"relu"', '"tanh"', '"logistic"']}
+            ],
+        },
+        "validation:accuracy",
+        "Maximize",
+        max_epochs=27,
+        budget_runs=24,
+    ),
+    Problem(
+        "curves",
+        AnalyticCurve,
+        {
+            "ContinuousParameterRanges": [
+                {"Name": f"x{i}", "MinValue": "0", "MaxValue": "1"} for i in (1, 2, 3)
+            ]
+        },
+        "loss",
+        "Minimize",
+        max_epochs=81,
+        budget_runs=40,
+    ),
+]
+
+
+# --- trimtab through its tuner, with an in-process backend
+
+
+@dataclass
+class Trace:
+    """Every report in order: (epochs spent so far, value)."""
+
+    reports: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return self.reports[-1][0] if self.reports else 0
+
+
+@dataclass
+class InProcessBackend:
+    """Each running job trains one epoch per poll and prints its objective; when the epoch
+    budget is spent, it asks the tuner to stop (as `trimtab stop` would)."""
+
+    problem: Problem
+    budget: int
+    trace: Trace
+    on_budget: Callable[[], None]
+    runners: dict[str, EpochRunner] = field(default_factory=dict)
+    epochs: dict[str, int] = field(default_factory=dict)
+    stopped: set[str] = field(default_factory=set)
+
+    def launch(self, run: RunSpec) -> str:
+        tuned = {
+            k: v for k, v in run.hyperparameters.items() if not k.startswith(("sagemaker_", "_"))
+        }
+        self.runners[run.training_job_name] = self.problem.runner(tuned)
+        self.epochs[run.training_job_name] = 0
+        return run.training_job_name
+
+    def poll(self, handle: str) -> RunState:
+        if handle in self.stopped:
+            return RunState(
+                finished=True,
+                status=TrainingJobStatus.STOPPED,
+                secondary_status=SecondaryStatus.STOPPED,
+            )
+        if self.epochs[handle] >= self.problem.max_epochs:
+            return RunState(
+                finished=True,
+                status=TrainingJobStatus.COMPLETED,
+                secondary_status=SecondaryStatus.COMPLETED,
+            )
+        if self.trace.epochs >= self.budget:
+            self.on_budget()
+            return RunState()
+        value = self.runners[handle].step()
+        self.epochs[handle] += 1
+        self.trace.reports.append((self.trace.epochs + 1, value))
+        return RunState(new_log=f"{self.problem.metric}={value!r}\n")
+
+    def stop(self, handle: str) -> None:
+        self.stopped.add(handle)
+
+    def shutdown(self) -> None:
+        self.stopped.update(self.runners)
+
+
+def trimtab_run(problem: Problem, method: str, seed: int) -> Trace:
+    config: dict[str, Any] = {
+        "Strategy": "Hyperband" if method == "trimtab Hyperband" else "Random",
+        "RandomSeed": seed,
+        "HyperParameterTuningJobObjective": {
+            "Type": problem.direction,
+            "MetricName": problem.metric,
+        },
+        "ResourceLimits": {"MaxNumberOfTrainingJobs": 750, "MaxParallelTrainingJobs": PARALLEL},
+        "ParameterRanges": problem.ranges,
+        "TrainingJobEarlyStoppingType": "Auto" if method == "trimtab Random + median" else "Off",
+    }
+    request = {
+        "HyperParameterTuningJobName": "bench",
+        "HyperParameterTuningJobConfig": config,
+        "TrainingJobDefinition": {
+            "StaticHyperParameters": {"epochs": str(problem.max_epochs)},
+            "AlgorithmSpecification": {
+                "TrainingImage": "bench",
+                "TrainingInputMode": "File",
+                "MetricDefinitions": [
+                    {"Name": problem.metric, "Regex": f"{problem.metric}=([^ ]+)"}
+                ],
+            },
+            "RoleArn": "arn:aws:iam::000000000000:role/bench",
+            "OutputDataConfig": {"S3OutputPath": "output"},
+            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        },
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "code").mkdir()
+        (Path(folder) / "code" / "noop.py").write_text("")
+        request["TrainingJobDefinition"]["StaticHyperParameters"].update(
+            sagemaker_program='"noop.py"', sagemaker_submit_directory='"code"'
+        )
+        store = open_store(home=Path(folder) / "home")
+        record = service.create_tuning_job(store, request, folder)
+        trace = Trace()
+        backend = InProcessBackend(
+            problem,
+            problem.budget_runs * problem.max_epochs,
+            trace,
+            lambda: service.stop_tuning_job(store, "bench"),
+        )
+        clock = [0.0]
+        tuner = Tuner(
+            store,
+            backend,
+            Job.from_record(record),
+            Settings(poll_interval=1.0),
+            Clock(lambda: clock[0], lambda s: clock.__setitem__(0, clock[0] + s)),
+        )
+        tuner.run()
+    return trace
+
+
+# --- Optuna, one trial after another
+
+
+def optuna_run(problem: Problem, method: str, seed: int) -> Trace:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler_name, pruner_name = method.removeprefix("Optuna ").split(" + ")
+    sampler = (
+        optuna.samplers.TPESampler if sampler_name == "TPE" else optuna.samplers.RandomSampler
+    )(seed=seed)
+    pruner = {
+        "Hyperband": lambda: optuna.pruners.HyperbandPruner(
+            min_resource=1, max_resource=problem.max_epochs
+        ),
+        "SHA": lambda: optuna.pruners.SuccessiveHalvingPruner(),
+        "median": lambda: optuna.pruners.MedianPruner(),
+    }[pruner_name]()
+    study = optuna.create_study(direction=problem.direction.lower(), sampler=sampler, pruner=pruner)
+    trace = Trace()
+    budget = problem.budget_runs * problem.max_epochs
+
+    def objective(trial: optuna.Trial) -> float:
+        config = suggest_config(trial, problem.ranges)
+        runner = problem.runner(config)
+        value = math.nan
+        for epoch in range(1, problem.max_epochs + 1):
+            if trace.epochs >= budget:
+                study.stop()
+                break
+            value = runner.step()
+            trace.reports.append((trace.epochs + 1, value))
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned
+        return value
+
+    while trace.epochs < budget:
+        study.optimize(objective, n_trials=1)
+    return trace
+
+
+def suggest_config(trial: Any, ranges: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    config = {}
+    for r in ranges.get("ContinuousParameterRanges", []):
+        log = r.get("ScalingType") == "Logarithmic"
+        config[r["Name"]] = repr(
+            trial.suggest_float(r["Name"], float(r["MinValue"]), float(r["MaxValue"]), log=log)
+        )
+    for r in ranges.get("IntegerParameterRanges", []):
+        config[r["Name"]] = str(
+            trial.suggest_int(r["Name"], int(r["MinValue"]), int(r["MaxValue"]))
+        )
+    for r in ranges.get("CategoricalParameterRanges", []):
+        config[r["Name"]] = trial.suggest_categorical(r["Name"], r["Values"])
+    return config
+
+
+# --- the report
+
+PARALLEL = 4
+
+METHODS = [
+    "trimtab Random",
+    "trimtab Random + median",
+    "trimtab Hyperband",
+    *(f"Optuna {s} + {p}" for s in ("TPE", "random") for p in ("Hyperband", "SHA", "median")),
+]
+
+
+def epochs_to(trace: Trace, target: float, problem: Problem) -> float:
+    for epochs, value in trace.reports:
+        if value == target or problem.better(value, target):
+            return epochs
+    return math.inf
+
+
+def final_best(trace: Trace, problem: Problem) -> float:
+    values = [v for _, v in trace.reports if not math.isnan(v)]
+    return max(values) if problem.direction == "Maximize" else min(values)
+
+
+def run_method(problem: Problem, method: str, seed: int) -> Trace:
+    return (trimtab_run if method.startswith("trimtab") else optuna_run)(problem, method, seed)
+
+
+def summarise(problem: Problem, traces: dict[str, list[Trace]]) -> str:
+    random_finals = sorted(final_best(t, problem) for t in traces["trimtab Random"])
+    quantiles = (0.5, 0.9)
+    ordered = random_finals if problem.direction == "Maximize" else random_finals[::-1]
+    targets = [ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in quantiles]
+    head = " | ".join(
+        f"epochs to p{int(q * 100)} ({t:.4g})" for q, t in zip(quantiles, targets, strict=True)
+    )
+    rows = [f"| method | {head} | final best (median) |", "| --- |" + " --- |" * (len(targets) + 1)]
+    medians: dict[str, list[float]] = {}
+    for method, runs in traces.items():
+        cells = []
+        for target in targets:
+            needed = [epochs_to(t, target, problem) for t in runs]
+            median = statistics.median(needed)
+            medians.setdefault(method, []).append(median)
+            reached = sum(math.isfinite(n) for n in needed)
+            cells.append(
+                f"{median:.0f} ({reached}/{len(runs)} reached)"
+                if math.isfinite(median)
+                else f"not reached ({reached}/{len(runs)})"
+            )
+        best = statistics.median(final_best(t, problem) for t in runs)
+        rows.append(f"| {method} | {' | '.join(cells)} | {best:.4f} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--problems", nargs="*", default=[p.name for p in PROBLEMS])
+    parser.add_argument("--methods", nargs="*", default=METHODS)
+    args = parser.parse_args()
+    sections = []
+    for problem in (p for p in PROBLEMS if p.name in args.problems):
+        traces = {
+            m: [run_method(problem, m, seed) for seed in range(args.seeds)] for m in args.methods
+        }
+        table = summarise(problem, traces)
+        budget = f"budget {problem.budget_runs} x {problem.max_epochs} epochs"
+        print(f"\n{problem.name} ({budget})\n{table}")
+        sections.append(
+            f"### {problem.name}: {problem.metric} ({problem.direction}), {budget}, "
+            f"{args.seeds} seeds\n\n{table}"
+        )
+    write_section(
+        "multifidelity",
+        "Multi-fidelity: epochs to reach a target",
+        f"python -m benchmarks.multifidelity --seeds {args.seeds}",
+        "Medians over seeds; targets are percentiles of full-fidelity random search's final best. "
+        "trimtab runs 4 jobs in parallel through its tuner; Optuna runs one trial at a time.\n\n"
+        + "\n\n".join(sections),
+    )
+
+
+if __name__ == "__main__":
+    main()
