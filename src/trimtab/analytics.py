@@ -121,8 +121,15 @@ def _echo_definition(definition: Mapping[str, Any], metric: str) -> dict[str, An
     return echo
 
 
-def describe(record: TuningJobRecord, trials: Sequence[Trial]) -> dict[str, Any]:
-    """DescribeHyperParameterTuningJob's response, as SageMaker returns it."""
+def describe(
+    record: TuningJobRecord,
+    trials: Sequence[Trial],
+    overall_best: tuple[TuningJobRecord, Trial] | None = None,
+) -> dict[str, Any]:
+    """DescribeHyperParameterTuningJob's response, as SageMaker returns it.
+
+    `overall_best` is a warm-started job's best training job over it and its parents (the job
+    that ran it, and the trial), shown as `OverallBestTrainingJob`."""
     request = record.request
     goals = objectives(request)
     response: dict[str, Any] = {
@@ -153,6 +160,8 @@ def describe(record: TuningJobRecord, trials: Sequence[Trial]) -> dict[str, Any]
     best = best_trial(request, trials)
     if best is not None:
         response["BestTrainingJob"] = training_job_summary(record, best)
+    if overall_best is not None:
+        response["OverallBestTrainingJob"] = training_job_summary(*overall_best)
     return _checked(responses.DescribeHyperParameterTuningJobResponse, response)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from trimtab import analytics
+from trimtab import analytics, warm_start
 from trimtab.algorithms import builtin
 from trimtab.backends.base import Backend
 from trimtab.errors import ValidationError
@@ -46,8 +46,6 @@ def refuse_unsupported(request: CreateHyperParameterTuningJobRequest) -> None:
         raise _unsupported(
             config.strategy, f"{prefix}.Strategy", f"use one of {sorted(STRATEGIES)} or Hyperband"
         )
-    if request.warm_start_config is not None:
-        raise _unsupported("{...}", "WarmStartConfig", "leave it out")
     if request.autotune is not None:
         raise _unsupported("Enabled", "Autotune.Mode", "give ParameterRanges and ResourceLimits")
     pairs = (
@@ -95,6 +93,7 @@ def create_tuning_job(
     """Validate and record a new tuning job (status InProgress, no training job yet)."""
     parsed = parse_request(request)
     refuse_unsupported(parsed)
+    warm_start.validate(store, to_wire(parsed))
     name = parsed.hyper_parameter_tuning_job_name
     config = parsed.hyper_parameter_tuning_job_config
     seed = config.random_seed if config.random_seed is not None else secrets.randbelow(2**31)
@@ -154,7 +153,8 @@ def stop_tuning_job(store: Store, name: str) -> TuningJobRecord:
 
 def describe_tuning_job(store: Store, name: str) -> dict[str, Any]:
     record = store.tuning_job(name)
-    return analytics.describe(record, store.trials(record.name))
+    trials = store.trials(record.name)
+    return analytics.describe(record, trials, warm_start.overall_best(store, record, trials))
 
 
 def list_tuning_jobs(

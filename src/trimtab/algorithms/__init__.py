@@ -28,7 +28,41 @@ class BuiltinAlgorithm:
         return [{"Name": name, "Regex": regex} for name, (regex, _) in self.metrics.items()]
 
 
-BUILTINS: dict[str, BuiltinAlgorithm] = {}
+BUILTINS: dict[str, BuiltinAlgorithm] = {
+    "seq2seq": BuiltinAlgorithm(
+        name="seq2seq",
+        module="trimtab.algorithms.seq2seq.train",
+        metrics={
+            "validation:accuracy": (r"validation:accuracy=([0-9.]+)", Direction.MAXIMIZE),
+            "validation:bleu": (r"validation:bleu=([0-9.]+)", Direction.MAXIMIZE),
+            "validation:perplexity": (r"validation:perplexity=([0-9.]+|inf)", Direction.MINIMIZE),
+            "train:perplexity": (r"train:perplexity=([0-9.]+|inf)", Direction.MINIMIZE),
+            "train:accuracy": (r"train:accuracy=([0-9.]+)", Direction.MAXIMIZE),
+        },
+        cli_module="trimtab.algorithms.seq2seq.cli",
+    ),
+    "image-classification": BuiltinAlgorithm(
+        name="image-classification",
+        module="trimtab.algorithms.image_classification.train",
+        # MXNet-style lines, e.g. `Epoch[3] Validation-accuracy=0.981250`
+        metrics={
+            "validation:accuracy": (
+                r"Epoch\[\d+\] Validation-accuracy=([0-9.]+)",
+                Direction.MAXIMIZE,
+            ),
+            "train:accuracy": (r"Epoch\[\d+\] Train-accuracy=([0-9.]+)", Direction.MAXIMIZE),
+            "validation:top_k_accuracy": (
+                r"Epoch\[\d+\] Validation-top_k_accuracy_\d+=([0-9.]+)",
+                Direction.MAXIMIZE,
+            ),
+            "train:top_k_accuracy": (
+                r"Epoch\[\d+\] Train-top_k_accuracy_\d+=([0-9.]+)",
+                Direction.MAXIMIZE,
+            ),
+        },
+        cli_module="trimtab.algorithms.image_classification.cli",
+    ),
+}
 
 
 def builtin(training_image: str | None) -> BuiltinAlgorithm | None:

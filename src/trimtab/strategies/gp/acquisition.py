@@ -1,0 +1,246 @@
+"""Maximising an acquisition function over a mixed box, one valid configuration at a time.
+
+A continuous relaxation that rounds at the end proposes the same configuration again (EI peaks
+between two integers, and the argmax of a relaxed one-hot block lands on a tried value). So the
+search only ever scores *valid* points: integers at their own positions, categoricals as exact
+one-hot vectors. It goes:
+
+1. Score a pool: uniform random points plus perturbations of the best observed ones (most
+   improvement is found near the incumbent); a space small enough is enumerated instead.
+2. From the best few, run L-BFGS-B (scipy, gradients from torch) over the numeric
+   dimensions with each start's categorical values held fixed, then snap integers.
+3. Hill-climb on the lattice: move an integer one step or change one categorical value while
+   that improves the acquisition.
+4. Return the best point whose configuration is acceptable (not tried, not pending).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from botorch.acquisition.acquisition import AcquisitionFunction
+from scipy.optimize import minimize  # type: ignore[import-untyped]
+
+from trimtab.space import CategoricalRange, NumericRange, SearchSpace
+from trimtab.strategies.gp.model import DTYPE, expected_warnings
+
+RANDOM_POOL = 512
+LOCAL_POOL = 256
+STARTS = 4
+LBFGS_MAXITER = 40
+CLIMB_STEPS = 4
+ENUMERATE_LIMIT = 2048  # a space with at most this many configurations is scored exhaustively
+_POSITION_LIMIT = 10_000  # integer ranges up to this many values snap by table lookup
+_CHUNK = 2048
+
+Accept = Callable[[np.ndarray], bool]
+
+
+@dataclass(frozen=True)
+class _Integer:
+    dim: int
+    rng: NumericRange
+    positions: np.ndarray | None  # box position of every value, when there are few enough
+
+    def snap(self, u: np.ndarray) -> np.ndarray:
+        if self.positions is not None:
+            mids = (self.positions[1:] + self.positions[:-1]) / 2
+            return self.positions[np.searchsorted(mids, u)]
+        return np.array([self.rng.to_unit(self.rng.from_unit(float(v))) for v in u])
+
+    def step(self, u: float, direction: int) -> float | None:
+        value = self.rng.from_unit(u) + direction
+        if not self.rng.low <= value <= self.rng.high:
+            return None
+        return self.rng.to_unit(value)
+
+
+class MixedOptimizer:
+    """Acquisition maximisation over one search space's box (see the module docstring)."""
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.space = space
+        self.numeric: list[int] = []
+        self.integers: list[_Integer] = []
+        self.blocks: list[slice] = []
+        for r, dims in zip(space.ranges, space.dims, strict=True):
+            if isinstance(r, CategoricalRange):
+                self.blocks.append(dims)
+                continue
+            self.numeric.append(dims.start)
+            if r.integer:
+                count = int(r.high - r.low) + 1
+                positions = (
+                    np.array([r.to_unit(r.low + i) for i in range(count)])
+                    if count <= _POSITION_LIMIT
+                    else None
+                )
+                self.integers.append(_Integer(dims.start, r, positions))
+        self.categorical = [i for b in self.blocks for i in range(b.start, b.stop)]
+        self.continuous = [i for i in self.numeric if i not in {g.dim for g in self.integers}]
+        self._all = self._enumerate()
+
+    def _enumerate(self) -> np.ndarray | None:
+        """Every valid point when the space is finite and small, else None."""
+        if self.continuous or not self.space.ranges:
+            return None
+        axes: list[list[np.ndarray]] = []
+        for r, dims in zip(self.space.ranges, self.space.dims, strict=True):
+            width = dims.stop - dims.start
+            if isinstance(r, CategoricalRange):
+                axes.append(list(np.eye(width)))
+            else:
+                g = next(g for g in self.integers if g.dim == dims.start)
+                if g.positions is None:
+                    return None
+                axes.append([np.array([p]) for p in g.positions])
+        if math.prod(len(a) for a in axes) > ENUMERATE_LIMIT:
+            return None
+        return np.array([np.concatenate(combo) for combo in itertools.product(*axes)])
+
+    def snap(self, x: np.ndarray) -> np.ndarray:
+        """Nearest valid points: integers at their positions, one-hot blocks at their argmax."""
+        x = np.clip(x, 0.0, 1.0)
+        for g in self.integers:
+            x[:, g.dim] = g.snap(x[:, g.dim])
+        for b in self.blocks:
+            hot = np.argmax(x[:, b], axis=1)
+            x[:, b] = np.eye(b.stop - b.start)[hot]
+        return x
+
+    def random(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        return self.snap(rng.random((count, self.space.dim)))
+
+    def perturb(self, anchors: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+        """Points near `anchors`: a few numeric dims nudged, sometimes a categorical changed."""
+        base = anchors[rng.integers(len(anchors), size=count)].copy()
+        params = len(self.space.ranges)
+        p = min(1.0, 2.0 / params)
+        if self.numeric:
+            scale = rng.choice([0.02, 0.05, 0.1, 0.2], size=(count, 1))
+            mask = rng.random((count, len(self.numeric))) < p
+            noise = rng.normal(size=(count, len(self.numeric))) * scale * mask
+            base[:, self.numeric] += noise
+        for b in self.blocks:
+            flip = rng.random(count) < p
+            fresh = np.eye(b.stop - b.start)[rng.integers(b.stop - b.start, size=count)]
+            base[flip, b] = fresh[flip]
+        return self.snap(base)
+
+    def maximise(
+        self,
+        acquisition: AcquisitionFunction,
+        anchors: np.ndarray,
+        rng: np.random.Generator,
+        accept: Accept,
+    ) -> np.ndarray | None:
+        """The acceptable valid point with the highest acquisition value found, or None when
+        no acceptable point is left (a finite space fully tried)."""
+        if self._all is not None:
+            pool = self._all
+        else:
+            parts = [self.random(RANDOM_POOL, rng)]
+            if len(anchors):
+                parts.append(self.perturb(anchors, LOCAL_POOL, rng))
+            pool = np.unique(np.vstack(parts), axis=0)
+        values = _score(acquisition, pool)
+        if self._all is None:
+            starts = pool[np.argsort(-values, kind="stable")[:STARTS]]
+            better = self._climb(acquisition, self._descend(acquisition, starts))
+            pool = np.vstack([better, pool])
+            values = np.concatenate([_score(acquisition, better), values])
+        for i in np.argsort(-values, kind="stable"):
+            if accept(pool[i]):
+                return np.asarray(pool[i])
+        return None
+
+    def _descend(self, acquisition: AcquisitionFunction, starts: np.ndarray) -> np.ndarray:
+        """L-BFGS-B over the numeric dimensions, categoricals fixed per start; then snap."""
+        if not self.numeric:
+            return starts
+        template = torch.as_tensor(starts, dtype=DTYPE)
+        free = torch.as_tensor(self.numeric)
+
+        def objective(z: torch.Tensor) -> torch.Tensor:
+            x = template.index_copy(1, free, z)
+            value: torch.Tensor = acquisition(x.unsqueeze(1)).sum()
+            return -value
+
+        found = _lbfgs(objective, starts[:, self.numeric])
+        starts = starts.copy()
+        starts[:, self.numeric] = found
+        return self.snap(starts)
+
+    def _climb(self, acquisition: AcquisitionFunction, starts: np.ndarray) -> np.ndarray:
+        """Greedy moves on the lattice of integer steps and categorical values."""
+        if not self.integers and not self.blocks:
+            return starts
+        out = []
+        for x in starts:
+            best, value = x, float(_score(acquisition, x[None])[0])
+            for _ in range(CLIMB_STEPS):
+                moves = self._neighbours(best)
+                if not len(moves):
+                    break
+                scores = _score(acquisition, moves)
+                i = int(np.argmax(scores))
+                if scores[i] <= value:
+                    break
+                best, value = moves[i], float(scores[i])
+            out.append(best)
+        return np.array(out)
+
+    def _neighbours(self, x: np.ndarray) -> np.ndarray:
+        moves = []
+        for g in self.integers:
+            for direction in (-1, 1):
+                u = g.step(float(x[g.dim]), direction)
+                if u is not None:
+                    moved = x.copy()
+                    moved[g.dim] = u
+                    moves.append(moved)
+        for b in self.blocks:
+            for j in range(b.start, b.stop):
+                if x[j] < 0.5:
+                    moved = x.copy()
+                    moved[b] = 0.0
+                    moved[j] = 1.0
+                    moves.append(moved)
+        return np.array(moves)
+
+
+def _lbfgs(objective: Callable[[torch.Tensor], torch.Tensor], z0: np.ndarray) -> np.ndarray:
+    """Minimise `objective` (a sum over independent starts) in the unit box with L-BFGS-B."""
+
+    def value_and_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        z = torch.tensor(flat.reshape(z0.shape), dtype=DTYPE, requires_grad=True)
+        with expected_warnings():
+            value = objective(z)
+        (grad,) = torch.autograd.grad(value, z)
+        return float(value.detach()), grad.numpy().ravel()
+
+    result = minimize(
+        value_and_grad,
+        z0.ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * z0.size,
+        options={"maxiter": LBFGS_MAXITER},
+    )
+    found: np.ndarray = np.asarray(result.x, dtype=float).reshape(z0.shape)
+    return found.clip(0.0, 1.0)
+
+
+def _score(acquisition: AcquisitionFunction, x: np.ndarray) -> np.ndarray:
+    """Acquisition values of `n x d` points, in chunks, without gradients."""
+    out: list[np.ndarray] = []
+    with torch.no_grad(), expected_warnings():
+        for start in range(0, len(x), _CHUNK):
+            chunk = torch.as_tensor(x[start : start + _CHUNK], dtype=DTYPE).unsqueeze(1)
+            out.append(acquisition(chunk).numpy())
+    return np.concatenate(out) if out else np.zeros(0)
