@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     device = (
         torch.cuda.get_device_name(0)
         if torch.cuda.is_available() and not args.cpu
-        else f"the CPU ({torch.get_num_threads()} torch threads)"
+        else f"the CPU (torch threads: {torch.get_num_threads()})"
     )
     load = (load_before, os.getloadavg()[0])
     body = report(rows, args.updates, device, result, load)
