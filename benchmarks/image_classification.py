@@ -230,7 +230,11 @@ def section_rows(path: Path) -> list[str]:
         r"<!-- begin image-classification -->(.*?)<!-- end image-classification -->", text, re.S
     )
     lines = match.group(1).splitlines() if match else []
-    return [line for line in lines if line.startswith("| ") and not line.startswith("| device ")]
+    return [
+        line
+        for line in lines
+        if line.startswith("| ") and not line.startswith(("| ---", "| device "))
+    ]
 
 
 def publish(rows: list[str], command: str, source: Path = REPORT) -> None:

@@ -31,6 +31,9 @@ from trimtab.types import Direction, ObjectiveStatus, Suggestion, Trial
 from trimtab.warm_start import Prior
 
 
+EXPLORE_EVERY = 0
+
+
 class BayesianSearch:
     """GP Bayesian optimisation over each definition's unit-cube encoding."""
 
@@ -98,8 +101,11 @@ class BayesianSearch:
         configs = fresh_design(space, self._seed, seen, design, name)
         pending += configs
         index = self._names.index(name)
+        explore = sum(
+            (j + 1) % EXPLORE_EVERY == 0 for j in range(own + design, own + count)
+        ) if EXPLORE_EVERY else 0
         configs += propose(
-            space, observations, pending, count - len(configs), [self._seed, k0, index]
+            space, observations, pending, count - design - explore, [self._seed, k0, index]
         )
         seen.update(config_key(c, name) for c in configs)
         configs += fresh_design(space, self._seed, seen, count - len(configs), name)

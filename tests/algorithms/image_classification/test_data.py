@@ -196,3 +196,23 @@ def test_a_worker_process_error_reads_as_the_original(tmp_path: Path) -> None:
     error = from_worker(caught.value)
     assert error is not None
     assert error.detail.startswith(f"{root}/class_0/img_0000.png: the image is 8x8 pixels")
+
+
+def test_crop_batches_cut_a_random_crop_or_its_mirror_of_each_image() -> None:
+    images = torch.arange(6 * 2 * 5 * 6).reshape(6, 2, 5, 6)  # every pixel different
+    batches = pipeline.CroppedTensorBatches(
+        images, torch.arange(6), batch_size=4, crop=Cropper(3, 4, Augmentation.CROP), seed=0
+    )
+    seen = 0
+    for _ in range(5):
+        for batch, targets in batches:
+            assert batch.shape[1:] == (2, 3, 4)
+            for image, target in zip(batch, targets.tolist(), strict=True):
+                crops = [
+                    images[target, :, top : top + 3, left : left + 4]
+                    for top in range(3)
+                    for left in range(3)
+                ]
+                assert any(torch.equal(image, c) or torch.equal(image, c.flip(2)) for c in crops)
+                seen += 1
+    assert seen == 30

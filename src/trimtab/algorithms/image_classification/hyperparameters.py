@@ -195,7 +195,8 @@ class HyperParameters:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values (enums as their strings, tuples as lists)."""
-        return json.loads(json.dumps(asdict(self)))  # type: ignore[no-any-return]
+        plain: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return plain
 
 
 RULES: Final[Mapping[str, Rule]] = {f.name: f.metadata["rule"] for f in fields(HyperParameters)}

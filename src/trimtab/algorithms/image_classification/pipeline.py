@@ -2,9 +2,11 @@
 
 A data set that fits the memory budget is decoded once, in DataLoader worker processes, and
 kept: without augmentation it becomes one uint8 tensor and a batch is an index into it (as
-cheap as a bare training loop over tensors); with augmentation the prepared images are kept and
-cropped and augmented each epoch in workers. A larger data set is decoded and augmented in the
-workers every epoch. Batches stay uint8 until they reach the device (`loop.py` normalises).
+cheap as a bare training loop over tensors), and so does it with `crop` when its images have
+one size (crops and flips are then cut per batch by indexing); otherwise the prepared images
+are kept and cropped and augmented each epoch in workers. A larger data set is decoded and
+augmented in the workers every epoch. Batches stay uint8 until they reach the device
+(`loop.py` normalises them).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from trimtab.algorithms.image_classification.hyperparameters import HyperParameters
+from trimtab.algorithms.image_classification.hyperparameters import Augmentation, HyperParameters
 from trimtab.algorithms.image_classification.images import Array, Cropper, prepare
 from trimtab.algorithms.image_classification.sources import Source
 
@@ -49,9 +51,13 @@ class Settings:
     cache_bytes: int = 2**30  # decode once and keep when the images fit in this
 
     @classmethod
-    def from_hyperparameters(cls, hp: HyperParameters, **machine: int | bool) -> Settings:
+    def from_hyperparameters(
+        cls, hp: HyperParameters, *, workers: int, pin_memory: bool, cache_bytes: int
+    ) -> Settings:
         h, w = hp.height_width
-        return cls(hp.channels, h, w, hp.resize, hp.mini_batch_size, **machine)  # type: ignore[arg-type]
+        return cls(
+            hp.channels, h, w, hp.resize, hp.mini_batch_size, workers, pin_memory, cache_bytes
+        )
 
 
 def default_workers() -> int:
@@ -166,6 +172,38 @@ class TensorBatches:
             yield images, targets
 
 
+class CroppedTensorBatches(TensorBatches):
+    """Training batches with `crop` augmentation, cut from kept images of one size: a random
+    crop and a horizontal flip per image (as `Cropper` makes them), all of a batch in one
+    indexing operation on the tensor's device, with no worker process."""
+
+    def __init__(
+        self, images: torch.Tensor, targets: torch.Tensor, batch_size: int, crop: Cropper, seed: int
+    ) -> None:
+        super().__init__(images, targets, batch_size, shuffle=True, seed=seed)
+        self.height, self.width = crop.height, crop.width
+
+    def __iter__(self) -> Iterator[Batch]:
+        for images, targets in super().__iter__():
+            yield self._crop(images), targets
+
+    def _crop(self, images: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = images.shape
+        top = torch.randint(0, h - self.height + 1, (n, 1), generator=self.generator)
+        left = torch.randint(0, w - self.width + 1, (n, 1), generator=self.generator)
+        flip = torch.rand(n, 1, generator=self.generator) < 0.5
+        across = torch.arange(self.width)
+        rows = top + torch.arange(self.height)
+        cols = left + torch.where(flip, self.width - 1 - across, across)
+        device = images.device
+        return images[
+            torch.arange(n, device=device)[:, None, None, None],
+            torch.arange(c, device=device)[None, :, None, None],
+            rows.to(device)[:, None, :, None],
+            cols.to(device)[:, None, None, :],
+        ]
+
+
 def _estimated_bytes(source: Source, settings: Settings) -> int:
     """Memory for the prepared images, from the mean size of a few of them."""
     dataset = Prepared(source, settings)
@@ -213,9 +251,21 @@ def batches(
             Cropped(Prepared(source, settings), source, cropper, augment), settings, train, seed
         )
     prepared = prepare_all(source, settings)
+    targets = torch.from_numpy(source.targets)
+    if augment and cropper.augmentation is Augmentation.CROP and _one_size(prepared):
+        cropper(prepared[0], None, source.where(0))  # large enough to crop?
+        stacked = _stack(prepared)
+        return CroppedTensorBatches(stacked, targets, settings.batch_size, cropper, seed)
     if augment:
         return _loader(Cropped(prepared, source, cropper, augment), settings, train, seed)
     images = [cropper(image, None, source.where(i)) for i, image in enumerate(prepared)]
-    stacked = torch.from_numpy(np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2)))
-    targets = torch.from_numpy(source.targets)
-    return TensorBatches(stacked, targets, settings.batch_size, train, seed)
+    return TensorBatches(_stack(images), targets, settings.batch_size, train, seed)
+
+
+def _one_size(images: Sequence[Array]) -> bool:
+    return len({image.shape for image in images}) == 1
+
+
+def _stack(images: Sequence[Array]) -> torch.Tensor:
+    """(N, C, H, W) uint8 from H x W x C arrays of one size."""
+    return torch.from_numpy(np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2)))

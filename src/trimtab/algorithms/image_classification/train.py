@@ -69,6 +69,16 @@ def _place_on_gpu(batches: pipeline.Batches, device: torch.device) -> pipeline.B
     return batches
 
 
+def _on_device(model: nn.Module, device: torch.device, gpus: int) -> nn.Module:
+    """Move `model` to `device`; on GPUs channels-last, and DataParallel over several."""
+    model.to(device)
+    if device.type != "cuda":
+        return model
+    model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    torch.backends.cudnn.benchmark = True
+    return nn.DataParallel(model) if gpus > 1 else model
+
+
 def run(hp: HyperParameters, paths: JobPaths) -> None:
     torch.manual_seed(SEED)
     cuda = torch.cuda.is_available()
@@ -87,11 +97,7 @@ def run(hp: HyperParameters, paths: JobPaths) -> None:
     )
     model = resnet.build(hp.num_layers, hp.num_classes, hp.channels)
     warmstart.apply(model, hp, configs["model"].folder if "model" in configs else None)
-    model = model.to(device)
-    if cuda:
-        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        torch.backends.cudnn.benchmark = True
-    network: nn.Module = nn.DataParallel(model) if gpus > 1 else model
+    network = _on_device(model, device, gpus)
     optimizer = make_optimizer(model, hp)
     trainer = Trainer(
         network,

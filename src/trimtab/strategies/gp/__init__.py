@@ -2,7 +2,7 @@
 
 Importing this package imports torch and BoTorch, so only the Bayesian strategy's factory
 does, on first use. The modules: `warping` (losses a GP can model), `model` (the GP),
-`acquisition` (maximising qLogNEI over a mixed box), `propose` (observations in, proposals
+`acquisition` (maximising qLogNEI over a mixed box), `proposals` (observations in, proposals
 out: the entry point other strategies reuse).
 """
 
@@ -18,6 +18,6 @@ with warnings.catch_warnings():
     )
     import botorch  # noqa: F401
 
-from trimtab.strategies.gp.propose import MIN_OBSERVATIONS, Observation, propose, usable
+from trimtab.strategies.gp.proposals import MIN_OBSERVATIONS, Observation, propose, usable
 
 __all__ = ["MIN_OBSERVATIONS", "Observation", "propose", "usable"]
