@@ -4,6 +4,7 @@ sleeping. End-to-end runs with real processes live in tests/e2e/."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,21 @@ def test_a_finished_job_cannot_be_resumed(store: Store, tmp_path: Path) -> None:
     run(store, make_request(max_jobs=1), FakeBackend(), base=tmp_path)
     with pytest.raises(ValidationError, match="has already ended with status Completed"):
         service.run_tuning_job(store, "t-job", backend=FakeBackend())
+
+
+def test_parallel_jobs_split_the_cores_unless_the_environment_says_otherwise(
+    store: Store, tmp_path: Path
+) -> None:
+    backend = FakeBackend()
+    run(store, make_request(max_jobs=1, max_parallel=2), backend, base=tmp_path)
+    threads = backend.launches[0].environment["OMP_NUM_THREADS"]
+    assert threads == str(max(1, (os.cpu_count() or 1) // 2))
+    other = open_store(home=tmp_path / "other")
+    backend = FakeBackend()
+    run(
+        other,
+        make_request(max_jobs=1, Environment={"OMP_NUM_THREADS": "7"}),
+        backend,
+        base=tmp_path,
+    )
+    assert backend.launches[0].environment["OMP_NUM_THREADS"] == "7"

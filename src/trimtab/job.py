@@ -348,7 +348,7 @@ class Job:
             checkpoint_local_path=spec.checkpoint_config.local_path
             if spec.checkpoint_config
             else None,
-            environment=dict(spec.environment or {}),
+            environment={**self.thread_defaults(), **(spec.environment or {})},
             instance_type=str(instance_type),
             instance_count=1,
             max_runtime_seconds=float(spec.stopping_condition.max_runtime_in_seconds or 86400),
@@ -356,6 +356,12 @@ class Job:
             python=settings.python,
             region=self.arn.split(":")[3],
         )
+
+    def thread_defaults(self) -> dict[str, str]:
+        """Split this machine's cores between the parallel jobs (unless `Environment` says
+        otherwise): math libraries that each take every core slow each other down many times."""
+        threads = max(1, (os.cpu_count() or 1) // self.max_parallel)
+        return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
 
     def max_attempts(self, trial: Trial) -> int:
         """1 + RetryStrategy.MaximumRetryAttempts of the trial's definition."""

@@ -36,15 +36,20 @@ def trimtab(
     return done
 
 
-def start(*args: str) -> subprocess.Popen[str]:
+def start(output: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`trimtab` in the background, its output to a file (a pipe nobody reads can fill up)."""
     env = {**os.environ, "TRIMTAB_STOP_GRACE_SECONDS": "2"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "trimtab", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    with output.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "trimtab", *args], stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+
+
+def end(process: subprocess.Popen[bytes], script: str) -> None:
+    """Kill the tuner if a test failed half-way, and any training process it left behind."""
+    process.kill()
+    process.wait()
+    subprocess.run(["pkill", "-9", "-f", script], check=False)
 
 
 def write_job(tmp_path: Path, request: dict[str, Any], name: str = "job.json") -> Path:
@@ -145,23 +150,24 @@ def test_faulty_training_scripts_end_with_the_right_status(
     assert done.returncode == (0 if ended == "Completed" else 1)
 
 
+def running_jobs(name: str) -> int:
+    done = trimtab("describe", name, "--json", check=False)
+    if done.returncode != 0:  # not created yet
+        return 0
+    return int(json.loads(done.stdout)["TrainingJobStatusCounters"]["InProgress"])
+
+
 def test_stop_from_another_terminal_while_describe_reads_live(tmp_path: Path) -> None:
     request = make_request("long", script="hang.py", max_jobs=6, max_parallel=2)
-    tune = start("tune", str(write_job(tmp_path, request)))
+    tune = start(tmp_path / "tune.log", "tune", str(write_job(tmp_path, request)))
     try:
-        wait_for(
-            lambda: (
-                trimtab("describe", "long", "--json", check=False).returncode == 0
-                and describe("long")["TrainingJobStatusCounters"]["InProgress"] == 2
-            )
-        )
+        wait_for(lambda: running_jobs("long") == 2, timeout=120)
         for _ in range(10):  # a second terminal reads while the tuner writes
             assert describe("long")["HyperParameterTuningJobStatus"] == "InProgress"
         trimtab("stop", "long")
-        assert tune.wait(timeout=60) == 130
+        assert tune.wait(timeout=120) == 130
     finally:
-        tune.kill()
-        tune.communicate()
+        end(tune, "hang.py")
     described = describe("long")
     assert described["HyperParameterTuningJobStatus"] == "Stopped"
     assert described["TrainingJobStatusCounters"]["Stopped"] == 2
@@ -170,26 +176,21 @@ def test_stop_from_another_terminal_while_describe_reads_live(tmp_path: Path) ->
 
 def test_ctrl_c_stops_training_jobs_cleanly(tmp_path: Path) -> None:
     request = make_request("interrupted", script="ignore_sigterm.py", max_jobs=4, max_parallel=2)
-    tune = start("tune", str(write_job(tmp_path, request)))
+    tune = start(tmp_path / "tune.log", "tune", str(write_job(tmp_path, request)))
     try:
-        wait_for(
-            lambda: (
-                trimtab("describe", "interrupted", "--json", check=False).returncode == 0
-                and describe("interrupted")["TrainingJobStatusCounters"]["InProgress"] == 2
-            )
-        )
+        wait_for(lambda: running_jobs("interrupted") == 2, timeout=120)
         tune.send_signal(signal.SIGINT)
-        assert tune.wait(timeout=60) == 130
+        assert tune.wait(timeout=120) == 130
+        # the scripts ignore SIGTERM: they were killed after the grace period, none is left
+        left = subprocess.run(
+            ["pgrep", "-f", str(SCRIPTS / "ignore_sigterm.py")], capture_output=True
+        )
+        assert left.stdout.strip() == b""
     finally:
-        tune.kill()
-        tune.communicate()
+        end(tune, "ignore_sigterm.py")
     described = describe("interrupted")
     assert described["HyperParameterTuningJobStatus"] == "Stopped"
     assert described["TrainingJobStatusCounters"]["Stopped"] == 2
-    pids = subprocess.run(
-        ["pgrep", "-f", "ignore_sigterm.py"], capture_output=True, text=True
-    ).stdout
-    assert pids.strip() == ""
 
 
 def test_same_seed_gives_the_same_configurations_in_another_process(tmp_path: Path) -> None:
