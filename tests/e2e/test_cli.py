@@ -182,9 +182,7 @@ def test_ctrl_c_stops_training_jobs_cleanly(tmp_path: Path) -> None:
         tune.send_signal(signal.SIGINT)
         assert tune.wait(timeout=120) == 130
         # the scripts ignore SIGTERM: they were killed after the grace period, none is left
-        left = subprocess.run(
-            ["pgrep", "-f", str(SCRIPTS / "ignore_sigterm.py")], capture_output=True
-        )
+        left = subprocess.run(["pgrep", "-f", "ignore_sigterm.py"], capture_output=True)
         assert left.stdout.strip() == b""
     finally:
         end(tune, "ignore_sigterm.py")
