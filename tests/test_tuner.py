@@ -12,6 +12,7 @@ import pytest
 from tests.fakes import FakeBackend, FakeClock, Script, loss_of, run
 from tests.jobs import make_request
 from trimtab import service
+from trimtab import tuner as tuner_module
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job, Settings
@@ -316,3 +317,25 @@ def test_parallel_jobs_split_the_cores_unless_the_environment_says_otherwise(
         base=tmp_path,
     )
     assert backend.launches[0].environment["OMP_NUM_THREADS"] == "7"
+
+
+def test_warm_start_hands_the_parents_results_to_the_strategy(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(store, make_request("parent", max_jobs=3), FakeBackend(), base=tmp_path)
+    child = make_request("child", max_jobs=2, strategy="Bayesian")
+    child["WarmStartConfig"] = {
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
+        "WarmStartType": "IdenticalDataAndAlgorithm",
+    }
+    seen = {}
+    real = tuner_module.make_strategy
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tuner_module, "make_strategy", spy)
+    run(store, child, FakeBackend(), base=tmp_path)
+    assert {t.tuning_job_name for t in seen["prior"].trials} == {"parent"}
+    assert len(seen["prior"].trials) == 3

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from trimtab import warm_start
 from trimtab.backends.base import Backend, RunState
 from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job, Settings
@@ -106,7 +107,11 @@ class Tuner:
             self._hyperband = Hyperband(spaces, job.seed, maximum, job.min_resource)
             self.strategy = stopper = self._hyperband
         elif self.strategy is None:
-            self.strategy = make_strategy(job.strategy, spaces, job.seed)
+            directions = {name: d.objective.direction for name, d in job.definitions.items()}
+            prior = warm_start.prior(self.store, self.store.tuning_job(job.name))
+            self.strategy = make_strategy(
+                job.strategy, spaces, job.seed, directions=directions, prior=prior
+            )
         self._referee = Referee(job, stopper)
 
     def run(self) -> TuningJobRecord:
