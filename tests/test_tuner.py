@@ -339,3 +339,17 @@ def test_warm_start_hands_the_parents_results_to_the_strategy(
     run(store, child, FakeBackend(), base=tmp_path)
     assert {t.tuning_job_name for t in seen["prior"].trials} == {"parent"}
     assert len(seen["prior"].trials) == 3
+
+
+def test_warm_start_needs_a_strategy_that_learns(store: Store, tmp_path: Path) -> None:
+    run(store, make_request("parent", max_jobs=1), FakeBackend(), base=tmp_path)
+    child = make_request("child", max_jobs=2)
+    child["WarmStartConfig"] = {
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
+        "WarmStartType": "TransferLearning",
+    }
+    with pytest.raises(
+        ValidationError,
+        match=r"Value 'Random' at 'HyperParameterTuningJobConfig.Strategy'.*use Bayesian",
+    ):
+        service.create_tuning_job(store, child, tmp_path)

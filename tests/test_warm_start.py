@@ -28,6 +28,7 @@ def child(
     ranges: dict[str, Any] | None = None,
     **options: Any,
 ) -> dict[str, Any]:
+    options.setdefault("strategy", "Bayesian")  # warm start feeds the Bayesian strategy
     request = make_request("child", ranges=ranges or RANGES, **options)
     request["WarmStartConfig"] = {
         "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": p} for p in parents],

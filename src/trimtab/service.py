@@ -48,6 +48,12 @@ def refuse_unsupported(request: CreateHyperParameterTuningJobRequest) -> None:
         )
     if request.autotune is not None:
         raise _unsupported("Enabled", "Autotune.Mode", "give ParameterRanges and ResourceLimits")
+    if request.warm_start_config is not None and str(config.strategy) != "Bayesian":
+        raise _unsupported(
+            config.strategy,
+            f"{prefix}.Strategy",
+            "warm start feeds the parents' results to the Bayesian strategy: use Bayesian",
+        )
     pairs = (
         [("TrainingJobDefinition", request.training_job_definition)]
         if request.training_job_definition is not None
