@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from botorch.acquisition.acquisition import AcquisitionFunction
+from botorch.models.model import Model
 from scipy.optimize import minimize  # type: ignore[import-untyped]
 
 from trimtab.space import CategoricalRange, NumericRange, SearchSpace
@@ -141,13 +142,7 @@ class MixedOptimizer:
     ) -> np.ndarray | None:
         """The acceptable valid point with the highest acquisition value found, or None when
         no acceptable point is left (a finite space fully tried)."""
-        if self._all is not None:
-            pool = self._all
-        else:
-            parts = [self.random(RANDOM_POOL, rng)]
-            if len(anchors):
-                parts.append(self.perturb(anchors, LOCAL_POOL, rng))
-            pool = np.unique(np.vstack(parts), axis=0)
+        pool = self._pool(anchors, rng)
         values = _score(acquisition, pool)
         if self._all is None:
             starts = pool[np.argsort(-values, kind="stable")[:STARTS]]
@@ -158,6 +153,33 @@ class MixedOptimizer:
             if accept(pool[i]):
                 return np.asarray(pool[i])
         return None
+
+    def thompson(
+        self, model: Model, anchors: np.ndarray, rng: np.random.Generator, accept: Accept
+    ) -> np.ndarray | None:
+        """The acceptable pool point where one joint sample of the model's posterior is best.
+
+        Thompson sampling explores where the model is unsure in proportion to how likely the
+        optimum is there, which EI, fond of the incumbent's neighbourhood, does too little of
+        on objectives with plateaus. Call with torch's generator seeded."""
+        pool = self._pool(anchors, rng)
+        with torch.no_grad(), expected_warnings():
+            posterior = model.posterior(torch.as_tensor(pool, dtype=DTYPE))
+            draw = posterior.rsample().reshape(-1).numpy()
+        for i in np.argsort(-draw, kind="stable"):
+            if accept(pool[i]):
+                return np.asarray(pool[i])
+        return None
+
+    def _pool(self, anchors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Candidates to score: every configuration of a small space, else random points
+        and perturbations of the anchors."""
+        if self._all is not None:
+            return self._all
+        parts = [self.random(RANDOM_POOL, rng)]
+        if len(anchors):
+            parts.append(self.perturb(anchors, LOCAL_POOL, rng))
+        return np.unique(np.vstack(parts), axis=0)
 
     def _descend(self, acquisition: AcquisitionFunction, starts: np.ndarray) -> np.ndarray:
         """L-BFGS-B over the numeric dimensions, categoricals fixed per start; then snap."""

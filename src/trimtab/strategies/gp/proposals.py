@@ -74,12 +74,14 @@ def propose(
     n: int,
     seed: Seed,
     exclude: Iterable[Mapping[str, str]] = (),
+    thompson: int = 0,
 ) -> list[dict[str, str]]:
     """Up to `n` new configurations of `space`, best first (see the module docstring).
 
     Returns `[]` with fewer than `MIN_OBSERVATIONS` successful observations (the caller then
     samples its own way), and fewer than `n` when the space has no untried configuration left.
-    `exclude` adds configurations not to propose, beyond the observed and pending ones.
+    `exclude` adds configurations not to propose, beyond the observed and pending ones. The
+    last `thompson` of the `n` picks are Thompson samples instead of maximising LogEI.
     """
     if n <= 0 or sum(usable(o.loss) for o in observations) < MIN_OBSERVATIONS:
         return []
@@ -102,8 +104,13 @@ def propose(
     with torch.random.fork_rng(), one_thread():
         torch.manual_seed(int(rng.integers(2**31)))
         model = fit_gp(x, -z)
-        for _ in range(n):
-            point = optimizer.maximise(_acquisition(model, x, busy), anchors, rng, accept)
+        for i in range(n):
+            believed, incumbent = _believer(model, x, busy)
+            if i >= n - thompson:
+                point = optimizer.thompson(believed, anchors, rng, accept)
+            else:
+                acquisition = LogExpectedImprovement(believed, best_f=incumbent)
+                point = optimizer.maximise(acquisition, anchors, rng, accept)
             if point is None:
                 break
             config = space.decode(point)
@@ -117,15 +124,16 @@ def _mean(model: Model, x: torch.Tensor) -> torch.Tensor:
     return cast(GPyTorchPosterior, model.posterior(x)).mean
 
 
-def _acquisition(model: Model, x: np.ndarray, busy: Sequence[np.ndarray]) -> LogExpectedImprovement:
-    """LogEI of the model that believes every busy point will come out at its predicted mean
-    ("Kriging believer"): their predictive variance collapses, so the next pick goes elsewhere,
-    and an analytic acquisition keeps the search fast."""
+def _believer(
+    model: Model, x: np.ndarray, busy: Sequence[np.ndarray]
+) -> tuple[Model, torch.Tensor]:
+    """The model that believes every busy point will come out at its predicted mean ("Kriging
+    believer": their predictive variance collapses, so the next pick goes elsewhere), and the
+    best predicted utility over observed and busy points (the incumbent)."""
     train = torch.as_tensor(x, dtype=DTYPE)
     with torch.no_grad(), expected_warnings():
         if busy:
             pending = torch.as_tensor(np.array(busy), dtype=DTYPE)
             model = model.condition_on_observations(pending, _mean(model, pending))
             train = torch.cat([train, pending])
-        incumbent = _mean(model, train).max()
-    return LogExpectedImprovement(model, best_f=incumbent)
+        return model, _mean(model, train).max()
