@@ -22,7 +22,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -85,12 +85,34 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def run_all(tasks: Sequence[Task], workers: int) -> list[Run]:
+def run_all(tasks: Sequence[Task], workers: int, raw: Path | None = None) -> list[Run]:
+    """Every task's run, in completion order; a run that raises is reported and left out.
+    With `raw`, each run is appended to that JSON-lines file as it finishes, so a long run that
+    is interrupted can be resumed with `--load`."""
+    runs: list[Run] = []
+
+    def keep(task: Task, outcome: Run | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            print(f"{task} failed: {outcome!r}", flush=True)
+            return
+        runs.append(outcome)
+        if raw is not None:
+            with raw.open("a") as out:
+                out.write(json.dumps(asdict(outcome)) + "\n")
+
     if workers <= 1:
-        _one_thread()
-        return [run(t) for t in tasks]
+        for task in tasks:
+            try:
+                keep(task, run(task))
+            except Exception as error:
+                keep(task, error)
+        return runs
     with ProcessPoolExecutor(workers, initializer=_one_thread) as pool:
-        return list(pool.map(run, tasks, chunksize=1))
+        futures = {pool.submit(run, task): task for task in tasks}
+        for future in as_completed(futures):
+            error = future.exception()
+            keep(futures[future], error if error is not None else future.result())
+    return runs
 
 
 # Tables.
@@ -246,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--optimizers", default="all", help="comma-separated names, or all")
     parser.add_argument("--settings", default="48x4,128x8", help="BUDGETxBATCH,...")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--raw", type=Path, help="also save every run's losses here (JSON)")
+    parser.add_argument("--raw", type=Path, help="append every run here (JSON lines)")
     parser.add_argument("--load", type=Path, action="append", default=[], help="reuse raw runs")
     parser.add_argument("--probe", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
@@ -256,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.smoke:
         args.seeds, args.problems, args.settings = 1, "Branin", "8x4"
         args.optimizers, args.probe, args.write = "trimtab-Random,trimtab-Bayesian", False, False
+        args.workers = 1
 
     problems = all_problems()
     if args.problems != "all":
@@ -272,9 +295,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if t not in have
     ]
     print(f"{len(todo)} runs to do, {len(done)} loaded")
-    runs = done + run_all(todo, args.workers)
-    if args.raw:
-        args.raw.write_text(json.dumps([asdict(r) for r in runs]))
+    runs = done + run_all(todo, args.workers, args.raw)
     probe = latency.table(optimizers) if args.probe else ""
     names = [p.name for p in problems]
     runs = [r for r in runs if r.task.problem in names and r.task.optimizer in optimizers]
@@ -285,10 +306,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def load(path: Path) -> list[Run]:
-    return [
-        Run(Task(**r["task"]), r["losses"], r["ask_seconds"], r["wall_seconds"])
-        for r in json.loads(path.read_text())
-    ]
+    """Runs saved with `--raw` (JSON lines)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [Run(Task(**r["task"]), r["losses"], r["ask_seconds"], r["wall_seconds"]) for r in rows]
 
 
 if __name__ == "__main__":

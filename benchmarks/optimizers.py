@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from trimtab.space import CategoricalRange, NumericRange, Scaling, SearchSpace
@@ -183,8 +185,13 @@ class Smac:
                 kind = Integer if r.integer else Float
                 bounds = (int(r.low), int(r.high)) if r.integer else (r.low, r.high)
                 cs.add(kind(r.name, bounds, log=log))
+        self._folder = tempfile.TemporaryDirectory()  # SMAC insists on writing its run
         scenario = Scenario(
-            cs, deterministic=True, n_trials=10_000, seed=seed, output_directory=None
+            cs,
+            deterministic=True,
+            n_trials=10_000,
+            seed=seed,
+            output_directory=Path(self._folder.name),
         )
         self._smac = HyperparameterOptimizationFacade(
             scenario, lambda config, seed=0: 0.0, overwrite=True, logging_level=40

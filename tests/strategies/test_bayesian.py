@@ -298,3 +298,11 @@ def test_missing_botorch_names_the_extra() -> None:
 def test_rejects_a_negative_seed(seed: int) -> None:
     with pytest.raises(ValueError, match="seed=-1"):
         BayesianSearch({None: PLANE}, seed)
+
+
+def test_the_benchmark_runs_in_miniature(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.bayesian import main
+
+    main(["--smoke"])  # Random and Bayesian, Branin, 8 evaluations: writes nothing
+    out = capsys.readouterr().out
+    assert "| Branin |" in out and "trimtab-Bayesian" in out

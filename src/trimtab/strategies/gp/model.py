@@ -33,7 +33,7 @@ from linear_operator.utils.warnings import NumericalWarning  # type: ignore[impo
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 MAX_POINTS = 200
-FIT_MAXITER = 100
+FIT_MAXITER = 75
 DTYPE = torch.float64
 
 

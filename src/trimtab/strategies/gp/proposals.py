@@ -9,9 +9,9 @@ Per call: warp the losses (`warping`), give failed configurations the worst warp
 the model steers away from regions that crash, instead of proposing them again), fit a GP
 (`model`), then pick `n` configurations one after another by log expected improvement over the
 best predicted loss, each time with the pending configurations and the ones already picked
-believed to come out at their predicted values, so parallel jobs go to different places. A
-configuration that was observed, is pending, or was picked earlier in the batch is never
-proposed.
+believed to come out at their predicted values, so parallel jobs go to different places. The
+last `thompson` picks are Thompson samples instead (exploration). A configuration that was
+observed, is pending, or was picked earlier in the batch is never proposed.
 """
 
 from __future__ import annotations
