@@ -10,6 +10,7 @@ final best (benchmarks/scoring.py), and the time to propose a batch of 4 after 1
 Usage:
     python -m benchmarks.bayesian                       # the full run (hours on 2 cores)
     python -m benchmarks.bayesian --seeds 3 --problems Branin,Mixed --settings 48x4
+    python -m benchmarks.bayesian --load runs.jsonl --raw runs.jsonl   # resume an interrupted run
     python -m benchmarks.bayesian --smoke               # seconds; what the test suite runs
 """
 
@@ -20,7 +21,6 @@ import json
 import os
 import statistics
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -122,11 +122,12 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}"
 
 
-def score_table(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem]) -> str:
-    """Mean normalised score (± standard error over seeds) per problem, and overall."""
-    header = "| problem | " + " | ".join(optimizers) + " |"
-    rows = [header, "|" + " --- |" * (len(optimizers) + 1)]
-    per_opt: dict[str, list[float]] = defaultdict(list)
+Table = dict[str, dict[str, list[float]]]  # problem -> optimiser -> one value per seed
+
+
+def scores(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem]) -> Table:
+    """Normalised scores of every run, by problem and optimiser."""
+    out: Table = {}
     for problem in problems:
         mine = [r for r in runs if r.task.problem == problem.name]
         if not mine:
@@ -134,60 +135,102 @@ def score_table(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequen
         optimum = problem.optimum
         if optimum is None:
             optimum = min(min(r.losses) for r in mine)
-        reference = scoring.median([min(r.losses) for r in mine if r.task.optimizer == RANDOM])
-        cells = []
-        for name in optimizers:
-            scores = [
-                scoring.normalised_score(min(r.losses), optimum, reference)
+        randoms = [r for r in mine if r.task.optimizer == RANDOM]
+        reference = scoring.median([min(r.losses) for r in randoms])
+        clip = scoring.median([loss for r in randoms for loss in r.losses])
+        out[problem.name] = {
+            name: [
+                scoring.normalised_score(min(r.losses), optimum, reference, clip)
                 for r in mine
                 if r.task.optimizer == name
             ]
-            if not scores:
-                cells.append("-")
-                continue
-            mean, error = scoring.mean_and_error(scores)
-            per_opt[name].append(mean)
-            cells.append(f"{_fmt(mean)} ± {_fmt(error)}")
-        rows.append(f"| {problem.name} | " + " | ".join(cells) + " |")
-    overall = [
-        f"**{_fmt(statistics.fmean(per_opt[n]))}**" if per_opt[n] else "-" for n in optimizers
-    ]
-    rows.append("| **mean over problems** | " + " | ".join(overall) + " |")
-    return "\n".join(rows)
+            for name in optimizers
+        }
+    return out
 
 
-def reach_table(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem]) -> str:
-    """Median evaluations to reach random search's median final best, per problem and pooled."""
-    rows = [
-        "| problem | " + " | ".join(optimizers) + " |",
-        "|" + " --- |" * (len(optimizers) + 1),
-    ]
-    pooled: dict[str, list[int]] = defaultdict(list)
-    budget = max((r.task.budget for r in runs), default=0)
+def reaches(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem]) -> Table:
+    """Evaluations each run needed to reach random search's median final best."""
+    out: Table = {}
     for problem in problems:
         mine = [r for r in runs if r.task.problem == problem.name]
         if not mine:
             continue
         target = scoring.median([min(r.losses) for r in mine if r.task.optimizer == RANDOM])
-        cells = []
-        for name in optimizers:
-            counts = [
-                scoring.evaluations_to_reach(r.losses, target)
+        out[problem.name] = {
+            name: [
+                float(scoring.evaluations_to_reach(r.losses, target))
                 for r in mine
                 if r.task.optimizer == name
             ]
-            pooled[name] += counts
-            cells.append(_reach(counts, budget))
-        rows.append(f"| {problem.name} | " + " | ".join(cells) + " |")
+            for name in optimizers
+        }
+    return out
+
+
+def overall_means(table: Table, optimizers: Sequence[str]) -> dict[str, float]:
+    """Per optimiser, the mean over problems of its mean score over seeds."""
+    return {
+        name: statistics.fmean(statistics.fmean(row[name]) for row in table.values())
+        for name in optimizers
+        if all(row[name] for row in table.values())
+    }
+
+
+def pooled_medians(table: Table, optimizers: Sequence[str]) -> dict[str, float]:
+    return {
+        name: scoring.median([v for row in table.values() for v in row[name]])
+        for name in optimizers
+        if any(row[name] for row in table.values())
+    }
+
+
+def score_table(table: Table, optimizers: Sequence[str]) -> str:
+    """Mean normalised score (± standard error over seeds) per problem, and overall."""
+    rows = ["| problem | " + " | ".join(optimizers) + " |", "|" + " --- |" * (len(optimizers) + 1)]
+    for problem, row in table.items():
+        cells = [
+            "{} ± {}".format(*map(_fmt, scoring.mean_and_error(row[n]))) if row[n] else "-"
+            for n in optimizers
+        ]
+        rows.append(f"| {problem} | " + " | ".join(cells) + " |")
+    means = overall_means(table, optimizers)
+    overall = [f"**{_fmt(means[n])}**" if n in means else "-" for n in optimizers]
+    rows.append("| **mean over problems** | " + " | ".join(overall) + " |")
+    return "\n".join(rows)
+
+
+def reach_table(table: Table, optimizers: Sequence[str], budget: int) -> str:
+    """Median evaluations to reach random search's median final best, per problem and pooled."""
+    rows = ["| problem | " + " | ".join(optimizers) + " |", "|" + " --- |" * (len(optimizers) + 1)]
+    for problem, row in table.items():
+        rows.append(
+            f"| {problem} | " + " | ".join(_reach(row[n], budget) for n in optimizers) + " |"
+        )
+    pooled = [_reach([v for row in table.values() for v in row[n]], budget) for n in optimizers]
     rows.append(
-        "| **median, all problems and seeds** | "
-        + " | ".join(f"**{_reach(pooled[n], budget)}**" for n in optimizers)
-        + " |"
+        "| **median, all problems and seeds** | " + " | ".join(f"**{p}**" for p in pooled) + " |"
     )
     return "\n".join(rows)
 
 
-def _reach(counts: Sequence[int], budget: int) -> str:
+def summary(score: Table, reach: Table, optimizers: Sequence[str]) -> str:
+    """trimtab Bayesian against the best of the others, and against random search."""
+    means, medians = overall_means(score, optimizers), pooled_medians(reach, optimizers)
+    ours = "trimtab-Bayesian"
+    others = {n: m for n, m in means.items() if n != ours}
+    if ours not in means or not others:
+        return ""
+    rival = max(others, key=others.__getitem__)
+    return (
+        f"Mean normalised score: {ours} {_fmt(means[ours])}, the best other ({rival}) "
+        f"{_fmt(others[rival])}: a margin of {means[ours] - others[rival]:+.1f} points. "
+        f"Median evaluations to reach random search's best: {medians[ours]:g} against "
+        f"{medians[RANDOM]:g} for random search ({medians[RANDOM] / medians[ours]:.1f}x fewer)."
+    )
+
+
+def _reach(counts: Sequence[float], budget: int) -> str:
     if not counts:
         return "-"
     value = scoring.median(counts)
@@ -221,38 +264,45 @@ def report(
     for budget, batch in settings:
         chosen = [r for r in runs if (r.task.budget, r.task.batch) == (budget, batch)]
         seeds = len({r.task.seed for r in chosen})
+        score, reach = scores(chosen, optimizers, problems), reaches(chosen, optimizers, problems)
         parts += [
             f"### {budget} evaluations in batches of {batch} ({seeds} seeds)",
+            summary(score, reach, optimizers),
             "Normalised score (100 * (1 - normalised regret); random search's median = 0, "
             "the optimum = 100), mean ± standard error over seeds:",
-            score_table(chosen, optimizers, problems),
+            score_table(score, optimizers),
             f"Evaluations to reach random search's median best after {budget} evaluations "
             "(median over seeds):",
-            reach_table(chosen, optimizers, problems),
+            reach_table(reach, optimizers, budget),
             "Time to propose one batch, over every round of every run:",
             ask_table(chosen, optimizers),
         ]
     if probe:
         parts += ["### Time to propose a batch of 4, by history size", probe]
-    return "\n\n".join(parts)
+    return "\n\n".join(p for p in parts if p)
 
 
 # Command line.
 
 
-def parse_settings(text: str) -> list[tuple[int, int]]:
-    return [(int(b), int(q)) for b, q in (s.split("x") for s in text.split(","))]
+def parse_settings(text: str, seeds: int) -> list[tuple[int, int, int]]:
+    """`48x4,128x8:5` -> (budget, batch, seeds) per setting; `:N` overrides `seeds`."""
+    out = []
+    for item in text.split(","):
+        size, _, count = item.partition(":")
+        budget, batch = size.split("x")
+        out.append((int(budget), int(batch), int(count) if count else seeds))
+    return out
 
 
 def tasks_for(
     problems: Iterable[Problem],
     optimizers: Sequence[str],
-    seeds: int,
-    settings: Sequence[tuple[int, int]],
+    settings: Sequence[tuple[int, int, int]],
 ) -> list[Task]:
     tasks = [
         Task(p.name, o, seed, budget, batch)
-        for budget, batch in settings
+        for budget, batch, seeds in settings
         for p in problems
         for o in optimizers
         for seed in range(seeds)
@@ -266,7 +316,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--problems", default="all", help="comma-separated names, or all")
     parser.add_argument("--optimizers", default="all", help="comma-separated names, or all")
-    parser.add_argument("--settings", default="48x4,128x8", help="BUDGETxBATCH,...")
+    parser.add_argument(
+        "--settings",
+        default="48x4,128x8:5",
+        help="BUDGETxBATCH[:SEEDS],... (default seeds: --seeds)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--raw", type=Path, help="append every run here (JSON lines)")
     parser.add_argument("--load", type=Path, action="append", default=[], help="reuse raw runs")
@@ -291,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     have = {r.task for r in done}
     todo = [
         t
-        for t in tasks_for(problems, optimizers, args.seeds, parse_settings(args.settings))
+        for t in tasks_for(problems, optimizers, parse_settings(args.settings, args.seeds))
         if t not in have
     ]
     print(f"{len(todo)} runs to do, {len(done)} loaded")

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.fakes import FakeBackend, FakeClock, Script, run
@@ -16,7 +20,7 @@ from trimtab.job import Job, Settings
 from trimtab.space import SearchSpace
 from trimtab.stopping import Decision, MedianStopper
 from trimtab.store.base import Store
-from trimtab.strategies.hyperband import Hyperband, bracket_weights, rung_levels
+from trimtab.strategies.hyperband import Hyperband, bracket_weights, model_points, rung_levels
 from trimtab.tuner import Clock, Tuner
 from trimtab.types import (
     ObjectiveStatus,
@@ -25,6 +29,8 @@ from trimtab.types import (
     Trial,
     TuningJobStatus,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def trial(index: int, definition: str | None = None) -> Trial:
@@ -125,6 +131,61 @@ def test_hyperband_brackets_are_fixed_by_seed_and_index() -> None:
     brackets = [a.bracket(trial(i)) for i in range(1, 400)]
     assert set(brackets) <= {0, 1, 2, 3} and len(set(brackets)) >= 2
     assert brackets.count(0) > 0.8 * len(brackets)  # most jobs start at MinResource
+
+
+def finished(index: int, x: float) -> Trial:
+    return dataclasses.replace(
+        trial(index),
+        hyperparameters={"x": repr(x)},
+        status=TrainingJobStatus.STOPPED,
+        secondary_status=SecondaryStatus.STOPPED,
+        objective_status=ObjectiveStatus.SUCCEEDED,
+    )
+
+
+def bowl_history(hb: Hyperband, jobs: int) -> tuple[list[Trial], dict[str, list[float]]]:
+    """`jobs` stopped jobs at random x, their loss growing with the distance from x = 0.3; those
+    within 0.15 of it survived rung 1 and were stopped at rung 3."""
+    rng = np.random.default_rng(0)
+    trials = [finished(i, float(x)) for i, x in enumerate(rng.random(jobs), start=1)]
+    curves = {}
+    for t in trials:
+        distance = abs(float(t.hyperparameters["x"]) - 0.3)
+        far = distance >= 0.15
+        curves[t.training_job_name] = [1 + distance] if far else [1 + distance, 0.8, 0.5 + distance]
+    return trials, curves
+
+
+def test_hyperband_proposes_from_a_model_of_the_highest_rung() -> None:
+    hb = hyperband()
+    trials, curves = bowl_history(hb, 16)
+    assert len(trials) >= model_points(hb.spaces[None])
+    suggested = hb.suggest(trials, 10, curves)
+    xs = [float(s.hyperparameters["x"]) for s in suggested]
+    assert sum(abs(x - 0.3) < 0.15 for x in xs) >= 6  # the model's picks (8 in 10 are its own)
+    few = hb.suggest(trials[:3], 10, curves)  # too little data: random draws
+    assert sum(abs(float(s.hyperparameters["x"]) - 0.3) < 0.15 for s in few) <= 4
+    assert len(set(xs)) == 10 and not set(xs) & {float(t.hyperparameters["x"]) for t in trials}
+    assert hb.suggest(trials, 10, curves) == suggested  # the same history, the same picks
+
+
+def test_hyperband_draws_at_random_without_the_bayesian_extra() -> None:
+    code = (
+        "import logging, sys\n"
+        "sys.modules['botorch'] = None\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout, format='%(message)s')\n"
+        "from tests.test_early_stopping import bowl_history, hyperband\n"
+        "from trimtab.strategies.random_search import RandomSearch\n"
+        "hb = hyperband()\n"
+        "trials, curves = bowl_history(hb, 40)\n"
+        "drawn = [RandomSearch(hb.spaces, hb.seed).draw(k) for k in range(40, 44)]\n"
+        "print(hb.suggest(trials, 4, curves) == drawn)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert "pip install 'trimtab[bayesian]'" in out
+    assert out.strip().endswith("True")
 
 
 # --- through the tuning loop

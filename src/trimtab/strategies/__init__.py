@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from trimtab.warm_start import Prior
 
 __all__ = [
+    "BAYESIAN_EXTRA",
     "STRATEGIES",
     "GridSearch",
     "RandomSearch",
@@ -64,7 +65,7 @@ def _results_blind(build: Callable[[Spaces, int], Strategy]) -> StrategyFactory:
 
 
 # What `pip install 'trimtab[bayesian]'` brings (torch, BoTorch and their dependencies).
-_BAYESIAN_EXTRA = {"torch", "botorch", "gpytorch", "linear_operator", "scipy", "threadpoolctl"}
+BAYESIAN_EXTRA = {"torch", "botorch", "gpytorch", "linear_operator", "scipy", "threadpoolctl"}
 
 
 def _bayesian(
@@ -79,7 +80,7 @@ def _bayesian(
     try:
         from trimtab.strategies.bayesian import BayesianSearch
     except ModuleNotFoundError as error:
-        if (error.name or "").split(".")[0] not in _BAYESIAN_EXTRA:
+        if (error.name or "").split(".")[0] not in BAYESIAN_EXTRA:
             raise
         raise MissingDependency(
             f"The Bayesian strategy needs {error.name}, which is not installed: "

@@ -11,26 +11,39 @@ most jobs get the aggressive bracket and a few start being judged later.
 
 Everything is derived from the trials and their curves (the bracket of a job from the seed and
 its index), so a restarted tuner makes the same decisions. New configurations come from a model
-of the results so far, as in BOHB: a Parzen estimator (`trimtab.strategies.kde`) over the jobs
-ranked by how far they got and then by their last value; a fifth of them, and all of them while
-there is too little data, are drawn at random as `RandomSearch` draws them.
+of the results so far, as in BOHB but with the Bayesian strategy's Gaussian process
+(`trimtab.strategies.gp.propose`) instead of a Parzen estimator: the GP models the values at
+the highest rung that `model_points` jobs have reached (values at different rungs are not
+comparable), with running jobs as pending. A fifth of the configurations, and all of them
+while no rung has enough jobs or without the `bayesian` extra, are drawn at random as
+`RandomSearch` draws them.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
 from trimtab.space import SearchSpace
 from trimtab.stopping.base import Curves, Decision
-from trimtab.strategies import kde
+from trimtab.strategies import BAYESIAN_EXTRA
 from trimtab.strategies.random_search import RandomSearch
 from trimtab.types import Suggestion, Trial
 
 RANDOM_FRACTION = 0.2  # share of new configurations drawn at random, for exploration
+POINTS_PER_PARAMETER = 2  # model_points = this * (parameters + 1)
+
+logger = logging.getLogger(__name__)
+
+
+def model_points(space: SearchSpace) -> int:
+    """Ended jobs the model needs before it proposes anything."""
+    return POINTS_PER_PARAMETER * (len(space.ranges) + 1)
 
 
 def rung_levels(min_resource: int, max_resource: int, eta: int, bracket: int) -> list[int]:
@@ -73,15 +86,13 @@ class Hyperband:
     ) -> list[Suggestion]:
         """Configuration k = len(trials) + i comes from generators seeded with (seed, k), so the
         same history gives the same suggestions whatever the batch size."""
-        avoid = {_key(t.definition_name, t.hyperparameters) for t in trials}
-        suggestions = []
+        suggestions: list[Suggestion] = []
         for k in range(len(trials), len(trials) + n):
             drawn = self._random.draw(k)
             rng = np.random.default_rng([self.seed, k, 3])
             if rng.random() >= RANDOM_FRACTION:
-                modelled = self._model(drawn.definition_name, trials, curves or {}, rng, avoid)
+                modelled = self._model(drawn.definition_name, trials, curves or {}, k, suggestions)
                 drawn = modelled or drawn
-            avoid.add(_key(drawn.definition_name, drawn.hyperparameters))
             suggestions.append(drawn)
         return suggestions
 
@@ -90,29 +101,32 @@ class Hyperband:
         definition: str | None,
         trials: Sequence[Trial],
         curves: Curves,
-        rng: np.random.Generator,
-        avoid: set[Key],
+        k: int,
+        batch: Sequence[Suggestion],
     ) -> Suggestion | None:
-        """A configuration from the Parzen estimator over every job that reported.
+        propose = _gp_propose()
+        if propose is None:
+            return None
+        from trimtab.strategies.gp import Observation
 
-        Jobs are ranked first by how far they got (a job that survived more rungs beats any
-        that was stopped earlier), then by their last value: early values of different lengths
-        are not comparable, but surviving a rung is a verdict of its peers (as Optuna's TPE
-        ranks pruned trials)."""
         space, maximum = self.spaces[definition], self.max_resource[definition]
-        ranked = sorted(
-            (
-                (-min(len(curve), maximum), _loss(curve[-1]), dict(t.hyperparameters))
-                for t in trials
-                if t.definition_name == definition
-                and (curve := curves.get(t.training_job_name, ()))
-            ),
-            key=lambda r: (r[0], r[1]),
-        )
-        taken = {key[1] for key in avoid if key[0] == definition}
-        configs = [config for _, _, config in ranked]
-        config = kde.propose(space, configs, list(range(len(configs))), rng, taken)
-        return Suggestion(config, definition) if config is not None else None
+        mine = [t for t in trials if t.definition_name == definition]
+        levels = [*rung_levels(self.min_resource, maximum, self.eta, 0), maximum]
+        for level in reversed(levels):
+            reached = [
+                Observation(t.hyperparameters, curve[level - 1])
+                for t in mine
+                if len(curve := curves.get(t.training_job_name, ())) >= level
+            ]
+            if len(reached) >= model_points(space):
+                break
+        else:
+            return None
+        pending = [t.hyperparameters for t in mine if t.is_pending]
+        pending += [s.hyperparameters for s in batch if s.definition_name == definition]
+        tried = [t.hyperparameters for t in mine]
+        proposed = propose(space, reached, pending, 1, [self.seed, k], tried)
+        return Suggestion(proposed[0], definition) if proposed else None
 
     def bracket(self, trial: Trial) -> int:
         maximum = self.max_resource[trial.definition_name]
@@ -141,12 +155,23 @@ class Hyperband:
         return Decision.CONTINUE if better < keep else Decision.STOP
 
 
-Key = tuple[str | None, tuple[tuple[str, str], ...]]  # a configuration of a definition
-
-
-def _key(definition: str | None, hyperparameters: Mapping[str, str]) -> Key:
-    return (definition, tuple(sorted(hyperparameters.items())))
-
-
 def _loss(value: float) -> float:
     return math.inf if math.isnan(value) else value
+
+
+@cache
+def _gp_propose() -> Callable[..., list[dict[str, str]]] | None:
+    """The Bayesian strategy's `propose`, or None when the `bayesian` extra is not installed
+    (said once in the log: Hyperband then draws every configuration at random)."""
+    try:
+        from trimtab.strategies.gp import propose
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in BAYESIAN_EXTRA:
+            raise
+        logger.info(
+            "Hyperband draws its configurations at random: its model needs %s, "
+            "which is not installed (pip install 'trimtab[bayesian]')",
+            error.name,
+        )
+        return None
+    return propose
