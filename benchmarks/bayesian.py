@@ -130,12 +130,12 @@ def scores(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Pr
     out: Table = {}
     for problem in problems:
         mine = [r for r in runs if r.task.problem == problem.name]
-        if not mine:
-            continue
+        randoms = [r for r in mine if r.task.optimizer == RANDOM]
+        if not randoms:
+            continue  # nothing to score against
         optimum = problem.optimum
         if optimum is None:
             optimum = min(min(r.losses) for r in mine)
-        randoms = [r for r in mine if r.task.optimizer == RANDOM]
         reference = scoring.median([min(r.losses) for r in randoms])
         clip = scoring.median([loss for r in randoms for loss in r.losses])
         out[problem.name] = {
@@ -154,9 +154,10 @@ def reaches(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[P
     out: Table = {}
     for problem in problems:
         mine = [r for r in runs if r.task.problem == problem.name]
-        if not mine:
+        randoms = [min(r.losses) for r in mine if r.task.optimizer == RANDOM]
+        if not randoms:
             continue
-        target = scoring.median([min(r.losses) for r in mine if r.task.optimizer == RANDOM])
+        target = scoring.median(randoms)
         out[problem.name] = {
             name: [
                 float(scoring.evaluations_to_reach(r.losses, target))
