@@ -21,7 +21,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,48 +125,42 @@ def _fmt(value: float) -> str:
 Table = dict[str, dict[str, list[float]]]  # problem -> optimiser -> one value per seed
 
 
-def scores(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem]) -> Table:
-    """Normalised scores of every run, by problem and optimiser."""
+Measure = Callable[[Problem, list[Run], list[Run]], Callable[[Run], float]]
+
+
+def tabulate(
+    runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem], measure: Measure
+) -> Table:
+    """One value per run, by problem and optimiser. `measure(problem, its runs, its random
+    search runs)` gives the function that values a run; a problem without random search runs
+    (nothing to measure against) is left out."""
     out: Table = {}
     for problem in problems:
         mine = [r for r in runs if r.task.problem == problem.name]
         randoms = [r for r in mine if r.task.optimizer == RANDOM]
         if not randoms:
-            continue  # nothing to score against
-        optimum = problem.optimum
-        if optimum is None:
-            optimum = min(min(r.losses) for r in mine)
-        reference = scoring.median([min(r.losses) for r in randoms])
-        clip = scoring.median([loss for r in randoms for loss in r.losses])
-        out[problem.name] = {
-            name: [
-                scoring.normalised_score(min(r.losses), optimum, reference, clip)
-                for r in mine
-                if r.task.optimizer == name
-            ]
-            for name in optimizers
-        }
-    return out
-
-
-def reaches(runs: Sequence[Run], optimizers: Sequence[str], problems: Sequence[Problem]) -> Table:
-    """Evaluations each run needed to reach random search's median final best."""
-    out: Table = {}
-    for problem in problems:
-        mine = [r for r in runs if r.task.problem == problem.name]
-        randoms = [min(r.losses) for r in mine if r.task.optimizer == RANDOM]
-        if not randoms:
             continue
-        target = scoring.median(randoms)
+        value = measure(problem, mine, randoms)
         out[problem.name] = {
-            name: [
-                float(scoring.evaluations_to_reach(r.losses, target))
-                for r in mine
-                if r.task.optimizer == name
-            ]
-            for name in optimizers
+            name: [value(r) for r in mine if r.task.optimizer == name] for name in optimizers
         }
     return out
+
+
+def score(problem: Problem, mine: list[Run], randoms: list[Run]) -> Callable[[Run], float]:
+    """A run's normalised score (benchmarks/scoring.py)."""
+    optimum = problem.optimum
+    if optimum is None:
+        optimum = min(min(r.losses) for r in mine)
+    reference = scoring.median([min(r.losses) for r in randoms])
+    clip = scoring.median([loss for r in randoms for loss in r.losses])
+    return lambda r: scoring.normalised_score(min(r.losses), optimum, reference, clip)
+
+
+def reach(problem: Problem, mine: list[Run], randoms: list[Run]) -> Callable[[Run], float]:
+    """Evaluations a run needed to reach random search's median final best."""
+    target = scoring.median([min(r.losses) for r in randoms])
+    return lambda r: float(scoring.evaluations_to_reach(r.losses, target))
 
 
 def overall_means(table: Table, optimizers: Sequence[str]) -> dict[str, float]:
@@ -215,9 +209,9 @@ def reach_table(table: Table, optimizers: Sequence[str], budget: int) -> str:
     return "\n".join(rows)
 
 
-def summary(score: Table, reach: Table, optimizers: Sequence[str]) -> str:
+def summary(scored: Table, reached: Table, optimizers: Sequence[str]) -> str:
     """trimtab Bayesian against the best of the others, and against random search."""
-    means, medians = overall_means(score, optimizers), pooled_medians(reach, optimizers)
+    means, medians = overall_means(scored, optimizers), pooled_medians(reached, optimizers)
     ours = "trimtab-Bayesian"
     others = {n: m for n, m in means.items() if n != ours}
     if ours not in means or not others:
@@ -265,16 +259,17 @@ def report(
     for budget, batch in settings:
         chosen = [r for r in runs if (r.task.budget, r.task.batch) == (budget, batch)]
         seeds = len({r.task.seed for r in chosen})
-        score, reach = scores(chosen, optimizers, problems), reaches(chosen, optimizers, problems)
+        scored = tabulate(chosen, optimizers, problems, score)
+        reached = tabulate(chosen, optimizers, problems, reach)
         parts += [
             f"### {budget} evaluations in batches of {batch} ({seeds} seeds)",
-            summary(score, reach, optimizers),
+            summary(scored, reached, optimizers),
             "Normalised score (100 * (1 - normalised regret); random search's median = 0, "
             "the optimum = 100), mean ± standard error over seeds:",
-            score_table(score, optimizers),
+            score_table(scored, optimizers),
             f"Evaluations to reach random search's median best after {budget} evaluations "
             "(median over seeds):",
-            reach_table(reach, optimizers, budget),
+            reach_table(reached, optimizers, budget),
             "Time to propose one batch, over every round of every run:",
             ask_table(chosen, optimizers),
         ]

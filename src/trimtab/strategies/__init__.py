@@ -21,12 +21,12 @@ if TYPE_CHECKING:
     from trimtab.warm_start import Prior
 
 __all__ = [
-    "BAYESIAN_EXTRA",
     "STRATEGIES",
     "GridSearch",
     "RandomSearch",
     "Strategy",
     "StrategyFactory",
+    "lacks_bayesian_extra",
     "make_strategy",
 ]
 
@@ -65,7 +65,13 @@ def _results_blind(build: Callable[[Spaces, int], Strategy]) -> StrategyFactory:
 
 
 # What `pip install 'trimtab[bayesian]'` brings (torch, BoTorch and their dependencies).
-BAYESIAN_EXTRA = {"torch", "botorch", "gpytorch", "linear_operator", "scipy", "threadpoolctl"}
+_BAYESIAN_EXTRA = {"torch", "botorch", "gpytorch", "linear_operator", "scipy", "threadpoolctl"}
+
+
+def lacks_bayesian_extra(error: ModuleNotFoundError) -> bool:
+    """Whether an import failed because the `bayesian` extra is not installed (any other
+    missing module is a real error and should propagate)."""
+    return (error.name or "").split(".")[0] in _BAYESIAN_EXTRA
 
 
 def _bayesian(
@@ -80,7 +86,7 @@ def _bayesian(
     try:
         from trimtab.strategies.bayesian import BayesianSearch
     except ModuleNotFoundError as error:
-        if (error.name or "").split(".")[0] not in BAYESIAN_EXTRA:
+        if not lacks_bayesian_extra(error):
             raise
         raise MissingDependency(
             f"The Bayesian strategy needs {error.name}, which is not installed: "

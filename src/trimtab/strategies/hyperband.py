@@ -31,7 +31,7 @@ import numpy as np
 
 from trimtab.space import SearchSpace
 from trimtab.stopping.base import Curves, Decision
-from trimtab.strategies import BAYESIAN_EXTRA
+from trimtab.strategies import lacks_bayesian_extra
 from trimtab.strategies.random_search import RandomSearch
 from trimtab.types import Suggestion, Trial
 
@@ -104,6 +104,8 @@ class Hyperband:
         k: int,
         batch: Sequence[Suggestion],
     ) -> Suggestion | None:
+        """The GP's pick from the values at the highest rung enough jobs reached, or None
+        (no such rung, no untried configuration, or no `bayesian` extra)."""
         propose = _gp_propose()
         if propose is None:
             return None
@@ -166,7 +168,7 @@ def _gp_propose() -> Callable[..., list[dict[str, str]]] | None:
     try:
         from trimtab.strategies.gp import propose
     except ModuleNotFoundError as error:
-        if (error.name or "").split(".")[0] not in BAYESIAN_EXTRA:
+        if not lacks_bayesian_extra(error):
             raise
         logger.info(
             "Hyperband draws its configurations at random: its model needs %s, "
