@@ -169,6 +169,29 @@ def test_hyperband_proposes_from_a_model_of_the_highest_rung() -> None:
     assert hb.suggest(trials, 10, curves) == suggested  # the same history, the same picks
 
 
+def test_hyperband_models_running_jobs_past_the_rung_as_observed_not_pending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hb = hyperband()
+    trials, curves = bowl_history(hb, 16)
+    ahead, behind = (
+        dataclasses.replace(trial(i), hyperparameters={"x": x})
+        for i, x in [(17, "0.31"), (18, "0.9")]
+    )
+    curves[ahead.training_job_name] = [1.01, 0.8, 0.51, 0.4]  # past every rung the model uses
+    curves[behind.training_job_name] = []  # not reported yet
+    seen: dict[str, object] = {}
+
+    def spy(space, observations, pending, n, seed, tried):  # type: ignore[no-untyped-def]
+        seen.update(observed=[o.hyperparameters["x"] for o in observations], pending=pending)
+        return [{"x": "0.5"}]
+
+    monkeypatch.setattr("trimtab.strategies.hyperband._gp_propose", lambda: spy)
+    hb._model(None, [*trials, ahead, behind], curves, 19, [])
+    assert "0.31" in seen["observed"]  # type: ignore[operator]
+    assert seen["pending"] == [{"x": "0.9"}]
+
+
 def test_hyperband_draws_at_random_without_the_bayesian_extra() -> None:
     code = (
         "import logging, sys\n"

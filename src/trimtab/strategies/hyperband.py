@@ -14,9 +14,9 @@ its index), so a restarted tuner makes the same decisions. New configurations co
 of the results so far, as in BOHB but with the Bayesian strategy's Gaussian process
 (`trimtab.strategies.gp.propose`) instead of a Parzen estimator: the GP models the values at
 the highest rung that `model_points` jobs have reached (values at different rungs are not
-comparable), with running jobs as pending. A fifth of the configurations, and all of them
-while no rung has enough jobs or without the `bayesian` extra, are drawn at random as
-`RandomSearch` draws them.
+comparable), with running jobs that have not reached that rung as pending. A fifth of the
+configurations, and all of them while no rung has enough jobs or without the `bayesian` extra,
+are drawn at random as `RandomSearch` draws them.
 """
 
 from __future__ import annotations
@@ -124,7 +124,11 @@ class Hyperband:
                 break
         else:
             return None
-        pending = [t.hyperparameters for t in mine if t.is_pending]
+        pending = [
+            t.hyperparameters
+            for t in mine
+            if t.is_pending and len(curves.get(t.training_job_name, ())) < level
+        ]
         pending += [s.hyperparameters for s in batch if s.definition_name == definition]
         tried = [t.hyperparameters for t in mine]
         proposed = propose(space, reached, pending, 1, [self.seed, k], tried)
