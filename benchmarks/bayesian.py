@@ -270,8 +270,8 @@ def report(
             f"Evaluations to reach random search's median best after {budget} evaluations "
             "(median over seeds):",
             reach_table(reached, optimizers, budget),
-            "Time to propose one batch, over every round of every run:",
-            ask_table(chosen, optimizers),
+            "Time to propose one batch, over every round of every scored run:",
+            ask_table([r for r in chosen if r.task.problem in scored], optimizers),
         ]
     if probe:
         parts += ["### Time to propose a batch of 4, by history size", probe]
