@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import time
@@ -219,10 +220,22 @@ def summary(scored: Table, reached: Table, optimizers: Sequence[str]) -> str:
     rival = max(others, key=others.__getitem__)
     return (
         f"Mean normalised score: {ours} {_fmt(means[ours])}, the best other ({rival}) "
-        f"{_fmt(others[rival])}: a margin of {means[ours] - others[rival]:+.1f} points. "
+        f"{_fmt(others[rival])}: a margin of {means[ours] - others[rival]:+.1f} "
+        f"± {_fmt(margin_error(scored, ours, rival))} points (standard error over seeds). "
         f"Median evaluations to reach random search's best: {medians[ours]:g} against "
         f"{medians[RANDOM]:g} for random search ({medians[RANDOM] / medians[ours]:.1f}x fewer)."
     )
+
+
+def margin_error(table: Table, first: str, second: str) -> float:
+    """Standard error of the difference between two optimisers' mean over problems: the
+    seeds of each are independent runs, so the per-problem errors add in quadrature."""
+    squares = [
+        scoring.mean_and_error(row[name])[1] ** 2
+        for row in table.values()
+        for name in (first, second)
+    ]
+    return math.sqrt(sum(squares)) / len(table)
 
 
 def _reach(counts: Sequence[float], budget: int) -> str:

@@ -306,3 +306,14 @@ def test_the_benchmark_runs_in_miniature(capsys: pytest.CaptureFixture[str]) -> 
     main(["--smoke"])  # Random and Bayesian, Branin, 8 evaluations: writes nothing
     out = capsys.readouterr().out
     assert "| Branin |" in out and "trimtab-Bayesian" in out
+
+
+def test_the_benchmark_states_the_margin_with_its_standard_error() -> None:
+    from benchmarks.bayesian import margin_error
+
+    # Two problems; per-problem standard errors 1 and 2 (ours), 2 and 4 (theirs).
+    table = {
+        "a": {"ours": [9.0, 11.0], "theirs": [8.0, 12.0]},
+        "b": {"ours": [8.0, 12.0], "theirs": [6.0, 14.0]},
+    }
+    assert margin_error(table, "ours", "theirs") == pytest.approx((1 + 4 + 4 + 16) ** 0.5 / 2)
