@@ -34,6 +34,10 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 MAX_POINTS = 200
 FIT_MAXITER = 75
+# L-BFGS-B stops when the marginal likelihood improves by less than this (relative); scipy's
+# default (2.2e-9) spends the last half of a small fit on changes in the fourth decimal of
+# the likelihood, and at 16 points a batch of 4 then took 0.44 s instead of 0.28 s.
+FIT_FTOL = 1e-6
 DTYPE = torch.float64
 
 
@@ -88,5 +92,6 @@ def fit_gp(x: np.ndarray, utility: np.ndarray) -> SingleTaskGP:
     model = SingleTaskGP(train_x, train_y, covar_module=kernel)
     mll = ExactMarginalLogLikelihood(model.likelihood, model)
     with expected_warnings():
-        fit_gpytorch_mll(mll, optimizer_kwargs={"options": {"maxiter": FIT_MAXITER}})
+        options = {"maxiter": FIT_MAXITER, "ftol": FIT_FTOL}
+        fit_gpytorch_mll(mll, optimizer_kwargs={"options": options})
     return model
