@@ -157,8 +157,16 @@ def running_jobs(name: str) -> int:
     return int(json.loads(done.stdout)["TrainingJobStatusCounters"]["InProgress"])
 
 
+def never_timing_out(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with a training-job runtime limit no slow machine reaches: a stop test must
+    see its jobs running, not ended by MaxRuntimeInSeconds while it waits for them."""
+    request["TrainingJobDefinition"]["StoppingCondition"]["MaxRuntimeInSeconds"] = 3600
+    return request
+
+
+@pytest.mark.timeout(360)
 def test_stop_from_another_terminal_while_describe_reads_live(tmp_path: Path) -> None:
-    request = make_request("long", script="hang.py", max_jobs=6, max_parallel=2)
+    request = never_timing_out(make_request("long", script="hang.py", max_jobs=6, max_parallel=2))
     tune = start(tmp_path / "tune.log", "tune", str(write_job(tmp_path, request)))
     try:
         wait_for(lambda: running_jobs("long") == 2, timeout=120)
@@ -174,8 +182,11 @@ def test_stop_from_another_terminal_while_describe_reads_live(tmp_path: Path) ->
     assert described["ObjectiveStatusCounters"]["Succeeded"] == 2  # hang.py printed one loss line
 
 
+@pytest.mark.timeout(360)
 def test_ctrl_c_stops_training_jobs_cleanly(tmp_path: Path) -> None:
-    request = make_request("interrupted", script="ignore_sigterm.py", max_jobs=4, max_parallel=2)
+    request = never_timing_out(
+        make_request("interrupted", script="ignore_sigterm.py", max_jobs=4, max_parallel=2)
+    )
     tune = start(tmp_path / "tune.log", "tune", str(write_job(tmp_path, request)))
     try:
         wait_for(lambda: running_jobs("interrupted") == 2, timeout=120)
