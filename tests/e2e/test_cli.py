@@ -37,11 +37,19 @@ def trimtab(
 
 
 def start(output: Path, *args: str) -> subprocess.Popen[bytes]:
-    """`trimtab` in the background, its output to a file (a pipe nobody reads can fill up)."""
+    """`trimtab` in the background, its output to a file (a pipe nobody reads can fill up).
+
+    SIGINT goes back to its default first: a test suite started in the background by a shell
+    (`cmd &`, nohup) inherits SIGINT ignored, and a Python started that way never turns it into
+    KeyboardInterrupt, so the tuner would not see the test's Ctrl-C at all."""
     env = {**os.environ, "TRIMTAB_STOP_GRACE_SECONDS": "2"}
     with output.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "trimtab", *args], stdout=out, stderr=subprocess.STDOUT, env=env
+            [sys.executable, "-m", "trimtab", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
 
