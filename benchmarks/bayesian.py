@@ -111,8 +111,8 @@ def run_all(tasks: Sequence[Task], workers: int, raw: Path | None = None) -> lis
     with ProcessPoolExecutor(workers, initializer=_one_thread) as pool:
         futures = {pool.submit(run, task): task for task in tasks}
         for future in as_completed(futures):
-            error = future.exception()
-            keep(futures[future], error if error is not None else future.result())
+            failure = future.exception()
+            keep(futures[future], failure if failure is not None else future.result())
     return runs
 
 

@@ -38,8 +38,6 @@ from trimtab.store import open_store
 from trimtab.tuner import Clock, Tuner
 from trimtab.types import SecondaryStatus, TrainingJobStatus
 
-Curve = Callable[[dict[str, str]], "EpochRunner"]
-
 
 class EpochRunner:
     """Trains one configuration, one epoch per `step`, returning the objective after it."""
@@ -113,7 +111,7 @@ class AnalyticCurve(EpochRunner):
 @dataclass(frozen=True)
 class Problem:
     name: str
-    runner: type[EpochRunner]
+    runner: Callable[[dict[str, str]], EpochRunner]
     ranges: dict[str, list[dict[str, Any]]]
     metric: str
     direction: str  # Maximize | Minimize
@@ -193,7 +191,7 @@ class InProcessBackend:
     problem: Problem
     budget: int
     trace: Trace
-    on_budget: Callable[[], None]
+    on_budget: Callable[[], object]
     runners: dict[str, EpochRunner] = field(default_factory=dict)
     epochs: dict[str, int] = field(default_factory=dict)
     stopped: set[str] = field(default_factory=set)
@@ -251,7 +249,7 @@ def trimtab_run(problem: Problem, method: str, seed: int, jobs: int | None = Non
         "ParameterRanges": problem.ranges,
         "TrainingJobEarlyStoppingType": "Auto" if method == "trimtab Random + median" else "Off",
     }
-    request = {
+    request: dict[str, Any] = {
         "HyperParameterTuningJobName": "bench",
         "HyperParameterTuningJobConfig": config,
         "TrainingJobDefinition": {
@@ -304,17 +302,24 @@ def optuna_run(problem: Problem, method: str, seed: int) -> Trace:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler_name, pruner_name = method.removeprefix("Optuna ").split(" + ")
-    sampler = (
-        optuna.samplers.TPESampler if sampler_name == "TPE" else optuna.samplers.RandomSampler
-    )(seed=seed)
-    pruner = {
+    sampler: optuna.samplers.BaseSampler = (
+        optuna.samplers.TPESampler(seed=seed)
+        if sampler_name == "TPE"
+        else optuna.samplers.RandomSampler(seed=seed)
+    )
+    pruners: dict[str, Callable[[], optuna.pruners.BasePruner]] = {
         "Hyperband": lambda: optuna.pruners.HyperbandPruner(
             min_resource=1, max_resource=problem.max_epochs
         ),
         "SHA": lambda: optuna.pruners.SuccessiveHalvingPruner(),
         "median": lambda: optuna.pruners.MedianPruner(),
-    }[pruner_name]()
-    study = optuna.create_study(direction=problem.direction.lower(), sampler=sampler, pruner=pruner)
+    }
+    pruner = pruners[pruner_name]()
+    study = optuna.create_study(
+        direction="maximize" if problem.direction == "Maximize" else "minimize",
+        sampler=sampler,
+        pruner=pruner,
+    )
     trace = Trace()
     budget = problem.budget_runs * problem.max_epochs
 

@@ -13,7 +13,7 @@ import importlib.util
 import math
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,7 +75,7 @@ class OptunaSampler:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self._space = SearchSpace.from_wire(ranges)
         self._distributions = {r.name: _optuna_distribution(r) for r in self._space.ranges}
-        made = {
+        made: dict[str, Callable[[], optuna.samplers.BaseSampler]] = {
             "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
             "gp": lambda: optuna.samplers.GPSampler(seed=seed),
         }
@@ -140,7 +140,7 @@ class Hebo:
 
         self._np = np
         self._space = SearchSpace.from_wire(ranges)
-        params = []
+        params: list[dict[str, object]] = []
         for r in self._space.ranges:
             if isinstance(r, CategoricalRange):
                 params.append({"name": r.name, "type": "cat", "categories": list(r.values)})

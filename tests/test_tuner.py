@@ -18,6 +18,7 @@ from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job, Settings
 from trimtab.store import open_store
 from trimtab.store.base import Store
+from trimtab.strategies import make_strategy
 from trimtab.tuner import Clock, Tuner
 from trimtab.types import (
     ObjectiveStatus,
@@ -329,7 +330,7 @@ def test_warm_start_hands_the_parents_results_to_the_strategy(
         "WarmStartType": "IdenticalDataAndAlgorithm",
     }
     seen = {}
-    real = tuner_module.make_strategy
+    real = make_strategy
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.update(kwargs)

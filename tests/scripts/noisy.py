@@ -7,11 +7,12 @@ them match the regex `loss=([-+0-9.eEnaNinf]+)`), and stderr interleaved with st
 
 import sys
 import time
+from typing import BinaryIO
 
 out, err = sys.stdout.buffer, sys.stderr.buffer
 
 
-def emit(stream, data: bytes) -> None:
+def emit(stream: BinaryIO, data: bytes) -> None:
     stream.write(data)
     stream.flush()
 

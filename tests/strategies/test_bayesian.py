@@ -20,7 +20,7 @@ import torch
 from trimtab.errors import MissingDependency
 from trimtab.space import SearchSpace
 from trimtab.strategies import make_strategy
-from trimtab.strategies._design import design_size, fresh_design, space_size
+from trimtab.strategies._design import ConfigKey, design_size, fresh_design, space_size
 from trimtab.strategies.bayesian import BayesianSearch
 from trimtab.strategies.gp import Observation, propose
 from trimtab.strategies.gp.model import subsample
@@ -268,7 +268,7 @@ def test_the_design_fills_the_space_and_continues_where_it_stopped() -> None:
     first = fresh_design(MIXED, 0, set(), 8)
     assert len({frozenset(c.items()) for c in first}) == 8
     assert {c["c"] for c in first} == {"a", "b", "c"}
-    seen = {(None, frozenset(c.items())) for c in first[:3]}
+    seen: set[ConfigKey] = {(None, frozenset(c.items())) for c in first[:3]}
     assert fresh_design(MIXED, 0, seen, 2) == first[3:5]
 
 
