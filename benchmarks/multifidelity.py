@@ -12,7 +12,8 @@ runs its trials one after another, its best case.
 
 Reported per problem: epochs until the best value so far reaches each target (targets are
 percentiles of full-fidelity random search's final best, so that one lucky full training does not
-reach them), and the final best. Usage: `python -m benchmarks.multifidelity [--seeds 5]`.
+reach them), and the final best. Usage: `python -m benchmarks.multifidelity [--seeds 10]`;
+`--smoke` is the seconds-long run the test suite makes.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import math
 import statistics
 import tempfile
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -430,28 +431,37 @@ def savings(problem: Problem, seeds: int) -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--problems", nargs="*", default=[p.name for p in PROBLEMS])
-    parser.add_argument("--methods", nargs="*", default=METHODS)
-    args = parser.parse_args()
+def report(problems: Sequence[Problem], methods: Sequence[str], seeds: int) -> list[str]:
+    """One section per problem: epochs to the targets, then the median rule's savings."""
     sections = []
-    for problem in (p for p in PROBLEMS if p.name in args.problems):
-        traces = {
-            m: [run_method(problem, m, seed) for seed in range(args.seeds)] for m in args.methods
-        }
+    for problem in problems:
+        traces = {m: [run_method(problem, m, seed) for seed in range(seeds)] for m in methods}
         table = (
             summarise(problem, traces)
             + "\n\nSame training jobs, with and without the median rule:\n\n"
-            + savings(problem, args.seeds)
+            + savings(problem, seeds)
         )
         budget = f"budget {problem.budget_runs} x {problem.max_epochs} epochs"
         print(f"\n{problem.name} ({budget})\n{table}")
         sections.append(
             f"### {problem.name}: {problem.metric} ({problem.direction}), {budget}, "
-            f"{args.seeds} seeds\n\n{table}"
+            f"{seeds} seeds\n\n{table}"
         )
+    return sections
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--problems", nargs="*", default=[p.name for p in PROBLEMS])
+    parser.add_argument("--methods", nargs="*", default=METHODS)
+    parser.add_argument("--smoke", action="store_true", help="a seconds-long sanity run")
+    args = parser.parse_args(argv)
+    if args.smoke:  # short curves, every kind of method once: prints, writes nothing
+        short = replace(PROBLEMS[1], max_epochs=9, budget_runs=3)
+        report([short], [*METHODS[:3], "Optuna random + SHA"], seeds=1)
+        return
+    sections = report([p for p in PROBLEMS if p.name in args.problems], args.methods, args.seeds)
     write_section(
         "multifidelity",
         "Multi-fidelity: epochs to reach a target",

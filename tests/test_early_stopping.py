@@ -345,3 +345,13 @@ def test_median_stopping_through_the_loop_saves_epochs(store: Store, tmp_path: P
     assert epochs < 12 * 10
     best = min(trials, key=lambda t: float(t.hyperparameters["x"]))
     assert best.status is TrainingJobStatus.COMPLETED  # the best configuration is never cut
+
+
+def test_the_multifidelity_benchmark_runs_in_miniature(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.multifidelity import main
+
+    main(["--smoke"])  # short analytic curves, trimtab's three methods and one Optuna pruner
+    out = capsys.readouterr().out
+    for method in ("trimtab Random", "trimtab Random + median", "trimtab Hyperband"):
+        assert f"| {method} | " in out
+    assert "| Optuna random + SHA | " in out and "with and without the median rule" in out
