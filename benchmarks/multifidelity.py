@@ -452,7 +452,7 @@ def report(problems: Sequence[Problem], methods: Sequence[str], seeds: int) -> l
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--problems", nargs="*", default=[p.name for p in PROBLEMS])
     parser.add_argument("--methods", nargs="*", default=METHODS)
     parser.add_argument("--smoke", action="store_true", help="a seconds-long sanity run")
