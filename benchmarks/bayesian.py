@@ -33,6 +33,7 @@ from benchmarks import latency, scoring
 from benchmarks.optimizers import available, make
 from benchmarks.problems import Problem, all_problems
 from benchmarks.report import write_section
+from benchmarks.workers import one_thread
 
 RANDOM = "trimtab-Random"
 COMMAND = "python -m benchmarks.bayesian"
@@ -78,14 +79,6 @@ def run(task: Task) -> Run:
     return Run(task, losses, asks, time.perf_counter() - started)
 
 
-def _one_thread() -> None:
-    """Worker setup: one thread per process, so parallel workers do not fight over cores."""
-    os.environ["OMP_NUM_THREADS"] = "1"
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def run_all(tasks: Sequence[Task], workers: int, raw: Path | None = None) -> list[Run]:
     """Every task's run, in completion order; a run that raises is reported and left out.
     With `raw`, each run is appended to that JSON-lines file as it finishes, so a long run that
@@ -108,7 +101,7 @@ def run_all(tasks: Sequence[Task], workers: int, raw: Path | None = None) -> lis
             except Exception as error:
                 keep(task, error)
         return runs
-    with ProcessPoolExecutor(workers, initializer=_one_thread) as pool:
+    with ProcessPoolExecutor(workers, initializer=one_thread) as pool:
         futures = {pool.submit(run, task): task for task in tasks}
         for future in as_completed(futures):
             failure = future.exception()

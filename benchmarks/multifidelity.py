@@ -12,7 +12,8 @@ runs its trials one after another, its best case.
 
 Reported per problem: epochs until the best value so far reaches each target (targets are
 percentiles of full-fidelity random search's final best, so that one lucky full training does not
-reach them), and the final best. Usage: `python -m benchmarks.multifidelity [--seeds 10]`;
+reach them), and the final best. Usage: `python -m benchmarks.multifidelity [--seeds 10]
+[--workers N]` (runs spread over N processes, one per core by default: the same tables, sooner);
 `--smoke` is the seconds-long run the test suite makes.
 """
 
@@ -21,10 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import write_section
+from benchmarks.workers import one_thread
 from trimtab import service
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.job import Job, Settings
@@ -397,13 +401,11 @@ def summarise(problem: Problem, traces: dict[str, list[Trace]]) -> str:
         f"epochs to p{int(q * 100)} ({t:.4g})" for q, t in zip(quantiles, targets, strict=True)
     )
     rows = [f"| method | {head} | final best (median) |", "| --- |" + " --- |" * (len(targets) + 1)]
-    medians: dict[str, list[float]] = {}
     for method, runs in traces.items():
         cells = []
         for target in targets:
             needed = [epochs_to(t, target, problem) for t in runs]
             median = statistics.median(needed)
-            medians.setdefault(method, []).append(median)
             reached = sum(math.isfinite(n) for n in needed)
             cells.append(
                 f"{median:.0f} ({reached}/{len(runs)} reached)"
@@ -415,31 +417,61 @@ def summarise(problem: Problem, traces: dict[str, list[Trace]]) -> str:
     return "\n".join(rows)
 
 
-def savings(problem: Problem, seeds: int) -> str:
+SAVINGS_METHODS = ("trimtab Random", "trimtab Random + median")
+
+
+def savings(problem: Problem, traces: dict[str, list[Trace]]) -> str:
     """Median stopping against none at the same number of training jobs: epochs and final best."""
     rows = [
         "| method | training jobs | epochs (median) | final best (median) |",
         "| --- | --- | --- | --- |",
     ]
-    for method in ("trimtab Random", "trimtab Random + median"):
-        runs = [
-            trimtab_run(problem, method, seed, jobs=problem.budget_runs) for seed in range(seeds)
-        ]
+    for method, runs in traces.items():
         epochs = statistics.median(t.epochs for t in runs)
         best = statistics.median(final_best(t, problem) for t in runs)
         rows.append(f"| {method} | {problem.budget_runs} | {epochs:.0f} | {best:.4f} |")
     return "\n".join(rows)
 
 
-def report(problems: Sequence[Problem], methods: Sequence[str], seeds: int) -> list[str]:
+@dataclass(frozen=True)
+class Task:
+    """One run: at the problem's epoch budget, or for `jobs` training jobs (the savings table)."""
+
+    problem: Problem
+    method: str
+    seed: int
+    jobs: int | None = None
+
+
+def run_task(task: Task) -> Trace:
+    if task.jobs is not None:
+        return trimtab_run(task.problem, task.method, task.seed, jobs=task.jobs)
+    return run_method(task.problem, task.method, task.seed)
+
+
+def run_all(tasks: Sequence[Task], workers: int) -> list[Trace]:
+    """Every task's trace, in the order of `tasks`; each run is seeded, so the traces are the
+    same whatever `workers` is."""
+    if workers <= 1:
+        return [run_task(t) for t in tasks]
+    with ProcessPoolExecutor(workers, initializer=one_thread) as pool:
+        return list(pool.map(run_task, tasks))
+
+
+def report(
+    problems: Sequence[Problem], methods: Sequence[str], seeds: int, workers: int = 1
+) -> list[str]:
     """One section per problem: epochs to the targets, then the median rule's savings."""
+    tasks = [Task(p, m, s) for p in problems for m in methods for s in range(seeds)]
+    same_jobs = [(p, m, s) for p in problems for m in SAVINGS_METHODS for s in range(seeds)]
+    tasks += [Task(p, m, s, p.budget_runs) for p, m, s in same_jobs]
+    done = list(zip(tasks, run_all(tasks, workers), strict=True))
     sections = []
     for problem in problems:
-        traces = {m: [run_method(problem, m, seed) for seed in range(seeds)] for m in methods}
         table = (
-            summarise(problem, traces)
+            summarise(problem, _traces(done, problem, methods, budgeted=True))
             + "\n\nSame training jobs, with and without the median rule:\n\n"
-            + savings(problem, seeds)
+            + savings(problem, _traces(done, problem, SAVINGS_METHODS, budgeted=False))
         )
         budget = f"budget {problem.budget_runs} x {problem.max_epochs} epochs"
         print(f"\n{problem.name} ({budget})\n{table}")
@@ -450,18 +482,34 @@ def report(problems: Sequence[Problem], methods: Sequence[str], seeds: int) -> l
     return sections
 
 
+def _traces(
+    done: Sequence[tuple[Task, Trace]], problem: Problem, methods: Sequence[str], budgeted: bool
+) -> dict[str, list[Trace]]:
+    """Per method, the traces of `problem`'s runs at the epoch budget (or at a job count)."""
+    return {
+        method: [
+            trace
+            for task, trace in done
+            if task.problem is problem and task.method == method and (task.jobs is None) == budgeted
+        ]
+        for method in methods
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--problems", nargs="*", default=[p.name for p in PROBLEMS])
     parser.add_argument("--methods", nargs="*", default=METHODS)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--smoke", action="store_true", help="a seconds-long sanity run")
     args = parser.parse_args(argv)
     if args.smoke:  # short curves, every kind of method once: prints, writes nothing
         short = replace(PROBLEMS[1], max_epochs=9, budget_runs=3)
         report([short], [*METHODS[:3], "Optuna random + SHA"], seeds=1)
         return
-    sections = report([p for p in PROBLEMS if p.name in args.problems], args.methods, args.seeds)
+    problems = [p for p in PROBLEMS if p.name in args.problems]
+    sections = report(problems, args.methods, args.seeds, args.workers)
     write_section(
         "multifidelity",
         "Multi-fidelity: epochs to reach a target",

@@ -355,3 +355,11 @@ def test_the_multifidelity_benchmark_runs_in_miniature(capsys: pytest.CaptureFix
     for method in ("trimtab Random", "trimtab Random + median", "trimtab Hyperband"):
         assert f"| {method} | " in out
     assert "| Optuna random + SHA | " in out and "with and without the median rule" in out
+
+
+def test_the_multifidelity_benchmark_gives_the_same_tables_on_more_workers() -> None:
+    from benchmarks.multifidelity import PROBLEMS, report
+
+    short = dataclasses.replace(PROBLEMS[1], max_epochs=9, budget_runs=3)
+    methods = ["trimtab Random", "trimtab Hyperband", "Optuna TPE + median"]
+    assert report([short], methods, 2, workers=2) == report([short], methods, 2, workers=1)
