@@ -388,10 +388,6 @@ def final_best(trace: Trace, problem: Problem) -> float:
     return max(values) if problem.direction == "Maximize" else min(values)
 
 
-def run_method(problem: Problem, method: str, seed: int) -> Trace:
-    return (trimtab_run if method.startswith("trimtab") else optuna_run)(problem, method, seed)
-
-
 def summarise(problem: Problem, traces: dict[str, list[Trace]]) -> str:
     random_finals = sorted(final_best(t, problem) for t in traces["trimtab Random"])
     quantiles = (0.5, 0.9)
@@ -444,9 +440,9 @@ class Task:
 
 
 def run_task(task: Task) -> Trace:
-    if task.jobs is not None:
+    if task.method.startswith("trimtab"):
         return trimtab_run(task.problem, task.method, task.seed, jobs=task.jobs)
-    return run_method(task.problem, task.method, task.seed)
+    return optuna_run(task.problem, task.method, task.seed)
 
 
 def run_all(tasks: Sequence[Task], workers: int) -> list[Trace]:
@@ -463,8 +459,12 @@ def report(
 ) -> list[str]:
     """One section per problem: epochs to the targets, then the median rule's savings."""
     tasks = [Task(p, m, s) for p in problems for m in methods for s in range(seeds)]
-    same_jobs = [(p, m, s) for p in problems for m in SAVINGS_METHODS for s in range(seeds)]
-    tasks += [Task(p, m, s, p.budget_runs) for p, m, s in same_jobs]
+    tasks += [
+        Task(p, m, s, jobs=p.budget_runs)
+        for p in problems
+        for m in SAVINGS_METHODS
+        for s in range(seeds)
+    ]
     done = list(zip(tasks, run_all(tasks, workers), strict=True))
     sections = []
     for problem in problems:
