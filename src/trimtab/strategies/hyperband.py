@@ -16,13 +16,14 @@ Parzen estimator: the GP models the values at the highest rung that `model_point
 reached (values at different rungs are not comparable), with running jobs that have not reached
 that rung as pending. How far the model is followed depends on whether early values foretell
 later ones, which is measured as the jobs go (`rung_agreement`: do the jobs that went on from a
-rung keep their order at the next?). Where they do, the model's maximum of expected improvement
-is the next configuration (`trimtab.strategies.gp.propose`); where they do not, the model only
-chooses the best of `CANDIDATES` random configurations (`trimtab.strategies.gp.best_of`), which
-keeps the search spread. In the benchmark, full maximisation wins on the analytic curves (order
-kept from rung to rung, agreement 0.9+) and settles on one mediocre region of the digits MLP,
-whose good configurations start slowly (agreement 0.2-0.5), where choosing among random draws
-beats both it and pure random search. A fifth of the configurations, and all of them while no
+rung keep their order at the next?). Where they do, the model's maximum of expected
+improvement is the next configuration (`trimtab.strategies.gp.propose`); where they do not, or
+while too few jobs have gone on to tell, the model only chooses the best of `CANDIDATES` random
+configurations (`trimtab.strategies.gp.best_of`), which keeps the search spread. In the
+benchmark, full maximisation wins on the analytic curves (order kept from rung to rung,
+agreement 0.9+) and settles on one mediocre region of the digits MLP, whose good configurations
+start slowly (agreement 0.2-0.5), where choosing among random draws beats both it and pure
+random search. A fifth of the configurations, and all of them while no
 rung has enough jobs or without the `bayesian` extra, are drawn at random as `RandomSearch`
 draws them.
 """
