@@ -23,9 +23,8 @@ configurations (`trimtab.strategies.gp.best_of`), which keeps the search spread.
 benchmark, full maximisation wins on the analytic curves (order kept from rung to rung,
 agreement 0.9+) and settles on one mediocre region of the digits MLP, whose good configurations
 start slowly (agreement 0.2-0.5), where choosing among random draws beats both it and pure
-random search. A fifth of the configurations, and all of them while no
-rung has enough jobs or without the `bayesian` extra, are drawn at random as `RandomSearch`
-draws them.
+random search. A fifth of the configurations, and all of them while no rung has enough jobs
+or without the `bayesian` extra, are drawn at random as `RandomSearch` draws them.
 """
 
 from __future__ import annotations
