@@ -7,7 +7,6 @@ import dataclasses
 import math
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +20,11 @@ from trimtab.job import Job, Settings
 from trimtab.space import SearchSpace
 from trimtab.stopping import Decision, MedianStopper
 from trimtab.store.base import Store
-from trimtab.strategies.hyperband import (
-    CANDIDATES,
-    Hyperband,
-    bracket_weights,
-    model_points,
-    rung_agreement,
-    rung_levels,
-)
+from trimtab.strategies.hyperband import Hyperband, bracket_weights, model_points, rung_levels
 from trimtab.tuner import Clock, Tuner
 from trimtab.types import (
     ObjectiveStatus,
     SecondaryStatus,
-    Suggestion,
     TrainingJobStatus,
     Trial,
     TuningJobStatus,
@@ -178,57 +169,6 @@ def test_hyperband_proposes_from_a_model_of_the_highest_rung() -> None:
     assert hb.suggest(trials, 10, curves) == suggested  # the same history, the same picks
 
 
-def test_rung_agreement_says_whether_jobs_keep_their_order_from_rung_to_rung() -> None:
-    rng = np.random.default_rng(0)
-    early = rng.random(12)
-    kept = [[e, e / 2, e / 4] for e in early]  # the same order at every rung
-    assert rung_agreement(kept, [1, 2, 3], minimum=10) == pytest.approx(1.0)
-    flipped = [[e, 1 - e] for e in early]  # the best at the first rung is the worst next
-    assert rung_agreement(flipped, [1, 2], minimum=10) == pytest.approx(-1.0)
-    assert rung_agreement(flipped, [1, 2], minimum=13) is None  # too few jobs to tell
-    stopped = [[e] for e in early]  # nobody went on: nothing to compare
-    assert rung_agreement(stopped, [1, 2], minimum=1) is None
-    # pairs of rungs are weighted by their jobs; a pair with too few jobs says nothing
-    mixed = [[e, e, 1 - e] if i < 4 else [e, e] for i, e in enumerate(early)]
-    assert rung_agreement(mixed, [1, 2, 3], minimum=10) == pytest.approx(1.0)
-    diverged = [*kept, [0.5, math.nan, 0.1]]  # a NaN value drops the job from that pair only
-    assert rung_agreement(diverged, [1, 2, 3], minimum=10) == pytest.approx(1.0)
-
-
-def test_hyperband_trusts_its_model_only_where_the_rungs_agree(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    hb = hyperband()
-    trials, curves = bowl_history(hb, 40)
-    calls: list[str] = []
-
-    def propose(space, observations, pending, n, seed, tried):  # type: ignore[no-untyped-def]
-        calls.append("propose")
-        return [{"x": "0.3"}]
-
-    def best_of(space, observations, pending, candidates, seed):  # type: ignore[no-untyped-def]
-        calls.append("best_of")
-        assert len(candidates) == CANDIDATES
-        return 2
-
-    from trimtab.strategies import gp
-
-    spy = types.SimpleNamespace(Observation=gp.Observation, propose=propose, best_of=best_of)
-    monkeypatch.setattr("trimtab.strategies.hyperband._gp", lambda: spy)
-    few = trials[:16]  # 2 jobs went on to rung 3: too few to tell, so no trust yet
-    assert hb._model(None, few, curves, 16, []) != Suggestion({"x": "0.3"}, None)
-    # survivors of rung 1 kept their order at rung 3: the model's own maximum is trusted
-    assert hb._model(None, trials, curves, 40, []) == Suggestion({"x": "0.3"}, None)
-    # reversed at rung 3 (slow starters won): the model only chooses among random draws
-    for name, curve in curves.items():
-        if len(curve) == 3:
-            curves[name] = [curve[0], 0.8, 2 - curve[0]]
-    suggestion = hb._model(None, trials, curves, 40, [])
-    assert calls == ["best_of", "propose", "best_of"]
-    assert suggestion is not None and suggestion != Suggestion({"x": "0.3"}, None)
-    assert hb._model(None, trials, curves, 40, []) == suggestion  # seeded by (seed, k)
-
-
 def test_hyperband_models_running_jobs_past_the_rung_as_observed_not_pending(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -242,14 +182,11 @@ def test_hyperband_models_running_jobs_past_the_rung_as_observed_not_pending(
     curves[behind.training_job_name] = []  # not reported yet
     seen: dict[str, object] = {}
 
-    def best_of(space, observations, pending, candidates, seed):  # type: ignore[no-untyped-def]
+    def spy(space, observations, pending, n, seed, tried):  # type: ignore[no-untyped-def]
         seen.update(observed=[o.hyperparameters["x"] for o in observations], pending=pending)
-        return 0
+        return [{"x": "0.5"}]
 
-    from trimtab.strategies import gp
-
-    spy = types.SimpleNamespace(Observation=gp.Observation, best_of=best_of)
-    monkeypatch.setattr("trimtab.strategies.hyperband._gp", lambda: spy)
+    monkeypatch.setattr("trimtab.strategies.hyperband._gp_propose", lambda: spy)
     hb._model(None, [*trials, ahead, behind], curves, 19, [])
     assert "0.31" in seen["observed"]  # type: ignore[operator]
     assert seen["pending"] == [{"x": "0.9"}]

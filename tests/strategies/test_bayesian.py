@@ -22,7 +22,7 @@ from trimtab.space import SearchSpace
 from trimtab.strategies import make_strategy
 from trimtab.strategies._design import ConfigKey, design_size, fresh_design, space_size
 from trimtab.strategies.bayesian import BayesianSearch
-from trimtab.strategies.gp import Observation, best_of, propose
+from trimtab.strategies.gp import Observation, propose
 from trimtab.strategies.gp.model import subsample
 from trimtab.strategies.gp.warping import warp
 from trimtab.types import (
@@ -246,17 +246,6 @@ def test_propose_needs_two_results_and_skips_what_is_excluded() -> None:
     seen = [Observation(configs[0], 1.0), Observation(configs[1], None)]
     out = propose(FINITE, [*seen, Observation(configs[2], 0.5)], [configs[3]], 5, 0, [configs[4]])
     assert out == [configs[5]]  # the only configuration left
-
-
-def test_best_of_ranks_the_candidates_by_the_model() -> None:
-    rng = np.random.default_rng(0)
-    observed = [{"x": str(x), "y": str(y)} for x, y in rng.random((12, 2)).tolist()]
-    observations = [Observation(c, bowl(c)) for c in observed]
-    near = {"x": "0.69", "y": "0.22"}  # next to the bowl's minimum at (0.7, 0.2)
-    candidates = [{"x": "0.05", "y": "0.95"}, near, {"x": "0.1", "y": "0.6"}]
-    assert best_of(PLANE, observations, [], candidates, 0) == 1
-    assert best_of(PLANE, observations[:1], [], candidates, 0) is None  # too little data
-    assert best_of(PLANE, observations, [], [], 0) is None
 
 
 def test_warping_keeps_order_and_tames_outliers() -> None:

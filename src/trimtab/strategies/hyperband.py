@@ -11,45 +11,31 @@ most jobs get the aggressive bracket and a few start being judged later.
 
 Everything is derived from the trials and their curves (the bracket of a job from the seed and
 its index), so a restarted tuner makes the same decisions. New configurations come from a model
-of the results so far, as in BOHB but with the Bayesian strategy's Gaussian process instead of a
-Parzen estimator: the GP models the values at the highest rung that `model_points` jobs have
-reached (values at different rungs are not comparable), with running jobs that have not reached
-that rung as pending. How far the model is followed depends on whether early values foretell
-later ones, which is measured as the jobs go (`rung_agreement`: do the jobs that went on from a
-rung keep their order at the next?). Where they do, the model's maximum of expected
-improvement is the next configuration (`trimtab.strategies.gp.propose`); where they do not, or
-while too few jobs have gone on to tell, the model only chooses the best of `CANDIDATES` random
-configurations (`trimtab.strategies.gp.best_of`), which keeps the search spread. In the
-benchmark, full maximisation wins on the analytic curves (order kept from rung to rung,
-agreement 0.9+) and settles on one mediocre region of the digits MLP, whose good configurations
-start slowly (agreement 0.2-0.5), where choosing among random draws beats both it and pure
-random search. A fifth of the configurations, and all of them while no rung has enough jobs
-or without the `bayesian` extra, are drawn at random as `RandomSearch` draws them.
+of the results so far, as in BOHB but with the Bayesian strategy's Gaussian process
+(`trimtab.strategies.gp.propose`) instead of a Parzen estimator: the GP models the values at
+the highest rung that `model_points` jobs have reached (values at different rungs are not
+comparable), with running jobs that have not reached that rung as pending. A fifth of the
+configurations, and all of them while no rung has enough jobs or without the `bayesian` extra,
+are drawn at random as `RandomSearch` draws them.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from types import ModuleType
 
 import numpy as np
 
 from trimtab.space import SearchSpace
 from trimtab.stopping.base import Curves, Decision
 from trimtab.strategies import lacks_bayesian_extra
-from trimtab.strategies._design import config_key
 from trimtab.strategies.random_search import RandomSearch
 from trimtab.types import Suggestion, Trial
 
 RANDOM_FRACTION = 0.2  # share of new configurations drawn at random, for exploration
-CANDIDATES = 8  # random configurations the model chooses among, when the rungs disagree
-TRUSTED_AGREEMENT = 0.8  # rung_agreement from which the model's own maximum is trusted
-PAIR_MIN_JOBS = 5  # a rank correlation over fewer jobs is noise
 POINTS_PER_PARAMETER = 2  # model_points = this * (parameters + 1)
 
 logger = logging.getLogger(__name__)
@@ -68,27 +54,6 @@ def rung_levels(min_resource: int, max_resource: int, eta: int, bracket: int) ->
         levels.append(level)
         level *= eta
     return levels
-
-
-def rung_agreement(
-    curves: Sequence[Sequence[float]], levels: Sequence[int], minimum: int
-) -> float | None:
-    """How well the jobs' values at one rung predict their values at the next: the rank
-    correlation (Spearman) between consecutive rungs over the jobs that reached both, averaged
-    over the pairs of rungs weighted by their number of jobs (pairs with fewer than
-    `PAIR_MIN_JOBS` left out). None while fewer than `minimum` jobs count."""
-    total = weighted = 0.0
-    for low, high in itertools.pairwise(levels):
-        pairs = np.array([(c[low - 1], c[high - 1]) for c in curves if len(c) >= high])
-        pairs = pairs[np.isfinite(pairs).all(axis=1)] if len(pairs) else pairs
-        if len(pairs) < PAIR_MIN_JOBS:
-            continue
-        ranks = pairs.argsort(axis=0).argsort(axis=0)
-        correlation = np.corrcoef(ranks[:, 0], ranks[:, 1])[0, 1]
-        if np.isfinite(correlation):
-            total += len(pairs)
-            weighted += len(pairs) * float(correlation)
-    return weighted / total if total >= max(minimum, 1) else None
 
 
 def bracket_weights(min_resource: int, max_resource: int, eta: int) -> np.ndarray:
@@ -141,15 +106,17 @@ class Hyperband:
     ) -> Suggestion | None:
         """The GP's pick from the values at the highest rung enough jobs reached, or None
         (no such rung, no untried configuration, or no `bayesian` extra)."""
-        gp = _gp()
-        if gp is None:
+        propose = _gp_propose()
+        if propose is None:
             return None
+        from trimtab.strategies.gp import Observation
+
         space, maximum = self.spaces[definition], self.max_resource[definition]
         mine = [t for t in trials if t.definition_name == definition]
         levels = [*rung_levels(self.min_resource, maximum, self.eta, 0), maximum]
         for level in reversed(levels):
             reached = [
-                gp.Observation(t.hyperparameters, curve[level - 1])
+                Observation(t.hyperparameters, curve[level - 1])
                 for t in mine
                 if len(curve := curves.get(t.training_job_name, ())) >= level
             ]
@@ -164,18 +131,8 @@ class Hyperband:
         ]
         pending += [s.hyperparameters for s in batch if s.definition_name == definition]
         tried = [t.hyperparameters for t in mine]
-        agreement = rung_agreement(
-            [curves.get(t.training_job_name, ()) for t in mine], levels, model_points(space)
-        )
-        if agreement is not None and agreement >= TRUSTED_AGREEMENT:
-            proposed = gp.propose(space, reached, pending, 1, [self.seed, k], tried)
-            return Suggestion(proposed[0], definition) if proposed else None
-        seen = {config_key(c) for c in [*tried, *pending]}
-        rng = np.random.default_rng([self.seed, k, 4])
-        drawn = [space.sample(rng) for _ in range(CANDIDATES)]
-        candidates = [c for c in drawn if config_key(c) not in seen]
-        best = gp.best_of(space, reached, pending, candidates, [self.seed, k])
-        return None if best is None else Suggestion(candidates[best], definition)
+        proposed = propose(space, reached, pending, 1, [self.seed, k], tried)
+        return Suggestion(proposed[0], definition) if proposed else None
 
     def bracket(self, trial: Trial) -> int:
         maximum = self.max_resource[trial.definition_name]
@@ -209,12 +166,11 @@ def _loss(value: float) -> float:
 
 
 @cache
-def _gp() -> ModuleType | None:
-    """The Bayesian strategy's model (`trimtab.strategies.gp`), or None when the `bayesian`
-    extra is not installed (said once in the log: Hyperband then draws every configuration at
-    random)."""
+def _gp_propose() -> Callable[..., list[dict[str, str]]] | None:
+    """The Bayesian strategy's `propose`, or None when the `bayesian` extra is not installed
+    (said once in the log: Hyperband then draws every configuration at random)."""
     try:
-        from trimtab.strategies import gp
+        from trimtab.strategies.gp import propose
     except ModuleNotFoundError as error:
         if not lacks_bayesian_extra(error):
             raise
@@ -224,4 +180,4 @@ def _gp() -> ModuleType | None:
             error.name,
         )
         return None
-    return gp
+    return propose

@@ -18,12 +18,6 @@ with warnings.catch_warnings():
     )
     import botorch  # noqa: F401
 
-from trimtab.strategies.gp.proposals import (
-    MIN_OBSERVATIONS,
-    Observation,
-    best_of,
-    propose,
-    usable,
-)
+from trimtab.strategies.gp.proposals import MIN_OBSERVATIONS, Observation, propose, usable
 
-__all__ = ["MIN_OBSERVATIONS", "Observation", "best_of", "propose", "usable"]
+__all__ = ["MIN_OBSERVATIONS", "Observation", "propose", "usable"]

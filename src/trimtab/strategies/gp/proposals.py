@@ -1,9 +1,9 @@
 """Model-based proposals: from observed losses to the next configurations to try.
 
-`propose` is the Bayesian strategy's engine, kept free of tuning-job bookkeeping; `best_of`
-ranks given candidates with the same model instead of searching the whole box (Hyperband's
-use: see `trimtab.strategies.hyperband`). Both are pure functions of their arguments: the same
-observations, pending configurations and seed give the same answer.
+`propose` is the Bayesian strategy's engine, kept free of tuning-job bookkeeping so that other
+strategies can reuse it: Hyperband proposes new configurations from the losses its jobs reached
+at a rung (as BOHB does), the Bayesian strategy from final objectives. It is a pure function of
+its arguments: the same observations, pending configurations and seed give the same proposals.
 
 Per call: warp the losses (`warping`), give failed configurations the worst warped value (so
 the model steers away from regions that crash, instead of proposing them again), fit a GP
@@ -86,7 +86,10 @@ def propose(
     if n <= 0 or sum(usable(o.loss) for o in observations) < MIN_OBSERVATIONS:
         return []
     rng = np.random.default_rng(seed)
-    x, z = _training_data(space, observations, rng)
+    z = warped_losses(observations)
+    keep = subsample(z, rng)
+    x = np.array([space.encode(observations[i].hyperparameters) for i in keep])
+    z = z[keep]
     seen: set[ConfigKey] = {
         config_key(c) for c in [*(o.hyperparameters for o in observations), *pending, *exclude]
     }
@@ -115,40 +118,6 @@ def propose(
             busy.append(space.encode(config))
             chosen.append(config)
     return chosen
-
-
-def best_of(
-    space: SearchSpace,
-    observations: Sequence[Observation],
-    pending: Sequence[Mapping[str, str]],
-    candidates: Sequence[Mapping[str, str]],
-    seed: Seed,
-) -> int | None:
-    """The index of the candidate with the highest log expected improvement, pending
-    configurations believed at their predicted values; None with fewer than
-    `MIN_OBSERVATIONS` successful observations or no candidates."""
-    if not candidates or sum(usable(o.loss) for o in observations) < MIN_OBSERVATIONS:
-        return None
-    rng = np.random.default_rng(seed)
-    x, z = _training_data(space, observations, rng)
-    points = torch.as_tensor(np.array([space.encode(c) for c in candidates]), dtype=DTYPE)
-    with torch.random.fork_rng(), one_thread():
-        torch.manual_seed(int(rng.integers(2**31)))
-        believed, incumbent = _believer(fit_gp(x, -z), x, [space.encode(c) for c in pending])
-        with torch.no_grad(), expected_warnings():
-            values = LogExpectedImprovement(believed, best_f=incumbent)(points.unsqueeze(1))
-    return int(values.argmax())
-
-
-def _training_data(
-    space: SearchSpace, observations: Sequence[Observation], rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """The encoded configurations and warped losses the GP is fitted to (subsampled when
-    there are many)."""
-    z = warped_losses(observations)
-    keep = subsample(z, rng)
-    x = np.array([space.encode(observations[i].hyperparameters) for i in keep])
-    return x, z[keep]
 
 
 def _mean(model: Model, x: torch.Tensor) -> torch.Tensor:
