@@ -273,6 +273,21 @@ def test_hyperband_refills_a_freed_slot_within_one_poll(store: Store, tmp_path: 
         assert any(end <= s <= end + 1.0 for s in starts), end
 
 
+def test_hyperband_judges_jobs_launched_together_against_each_other(
+    store: Store, tmp_path: Path
+) -> None:
+    """The first four jobs start in one poll and report epoch 1 in the next: each is judged
+    against the batch-mates that reported before it, so the rung stops some of them at once."""
+    backend = FakeBackend(  # with this seed, each job is worse than the one launched before it
+        plan=lambda r, a: Script(
+            [f"loss={1 - float(r.hyperparameters['x']) + 1 / e}\n" for e in range(1, 10)]
+        )
+    )
+    run(store, hyperband_request(max_jobs=4), backend, base=tmp_path)
+    reports = [len(store.metrics(t.training_job_name, "loss")) for t in store.trials("t-job")]
+    assert reports.count(1) >= 2, reports
+
+
 def test_restarted_tuner_judges_from_the_stored_curves(store: Store, tmp_path: Path) -> None:
     """Kill the tuner mid-bracket: the new tuner loads every curve and nothing finished re-runs."""
     record = service.create_tuning_job(store, hyperband_request(max_jobs=10, parallel=2), tmp_path)

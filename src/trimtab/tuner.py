@@ -126,7 +126,8 @@ class Tuner:
         before = self.store.tuning_job(name).runtime_seconds
         try:
             self._reconcile()
-            self._referee.load(self.store, self.store.trials(name))
+            self._trials = self.store.trials(name)
+            self._referee.load(self.store, self._trials)
             try:
                 status = self._loop(started, before)
             except KeyboardInterrupt:
@@ -204,6 +205,7 @@ class Tuner:
             self.job.name, suggestion.hyperparameters, suggestion.definition_name, self.clock.now()
         )
         logger.info("launching %s with %s", trial.training_job_name, dict(trial.hyperparameters))
+        self._trials = [*self._trials, trial]  # judged with its batch-mates from its first report
         self._start(trial, attempts=1)
 
     def _start(self, trial: Trial, attempts: int) -> None:
