@@ -373,8 +373,32 @@ def test_the_multifidelity_benchmark_runs_in_miniature(capsys: pytest.CaptureFix
 
 
 def test_the_multifidelity_benchmark_gives_the_same_tables_on_more_workers() -> None:
-    from benchmarks.multifidelity import PROBLEMS, report
+    from benchmarks.multifidelity import PARALLEL, PROBLEMS, report
 
-    short = dataclasses.replace(PROBLEMS[1], max_epochs=9, budget_runs=3)
+    short = dataclasses.replace(PROBLEMS[1], max_epochs=9, budget_runs=PARALLEL)
     methods = ["trimtab Random", "trimtab Hyperband", "Optuna TPE + median"]
     assert report([short], methods, 2, workers=2) == report([short], methods, 2, workers=1)
+
+
+@pytest.mark.parametrize("direction", ["Minimize", "Maximize"])
+def test_benchmark_targets_are_what_random_search_reaches_as_often_as_their_quantile_says(
+    direction: str,
+) -> None:
+    """Checked against every way random search could have drawn its trainings from the pool."""
+    import itertools
+
+    from benchmarks.multifidelity import PROBLEMS, QUANTILES, Trace, targets
+
+    problem = dataclasses.replace(PROBLEMS[1], direction=direction, budget_runs=3)
+    values = [float(v) for v in np.random.default_rng(0).permutation(12)]
+    runs = [Trace(full_trainings=values[:7]), Trace(full_trainings=[*values[7:], math.nan])]
+    best = max if direction == "Maximize" else min
+    draws = [best(d) for d in itertools.combinations(values, 3)]
+
+    def chance(value: float) -> float:
+        return sum(d == value or problem.better(d, value) for d in draws) / len(draws)
+
+    for q, target in zip(QUANTILES, targets(problem, runs), strict=True):
+        assert chance(target) >= 1 - q  # reached at least that often ...
+        sharper = [v for v in values if problem.better(v, target)]
+        assert all(chance(v) < 1 - q for v in sharper)  # ... and any better value less often
