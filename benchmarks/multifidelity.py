@@ -15,9 +15,11 @@ The targets are the values that full-fidelity random search at the same budget r
 probability 1/2 (p50) and 1/10 (p90), so that one lucky full training rarely reaches them. They
 come from all of its trainings pooled over the seeds (`targets`), not from each run's best: with
 10 seeds the run bests put p90 between the best and second best of 10 numbers, and a few lucky
-seeds moved it far (docs/benchmarks.md). Usage: `python -m benchmarks.multifidelity [--seeds 10]
-[--workers N]` (runs spread over N processes, one per core by default: the same tables, sooner);
-`--smoke` is the seconds-long run the test suite makes.
+seeds moved it far (docs/multifidelity-experiments.md).
+
+Usage: `python -m benchmarks.multifidelity [--seeds 10] [--workers N]` (runs spread over N
+processes, one per core by default: the same tables, sooner); `--smoke` is the seconds-long run
+the test suite makes.
 """
 
 from __future__ import annotations
@@ -546,9 +548,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "multifidelity",
         "Multi-fidelity: epochs to reach a target",
         f"python -m benchmarks.multifidelity --seeds {args.seeds}",
-        "Medians over seeds; targets are percentiles of full-fidelity random search's final best. "
-        "trimtab runs 4 jobs in parallel through its tuner; Optuna runs one trial at a time.\n\n"
-        + "\n\n".join(sections),
+        "Medians over seeds. Targets: the values that full-fidelity random search at the same "
+        "budget reaches with probability 1/2 (p50) and 1/10 (p90), from all its trainings over "
+        "the seeds. trimtab runs 4 jobs in parallel through its tuner; Optuna runs one trial at "
+        "a time. What was tried to make Hyperband better on mlp-digits, and what it measured: "
+        "[multifidelity-experiments.md](multifidelity-experiments.md).\n\n" + "\n\n".join(sections),
     )
 
 
