@@ -288,6 +288,49 @@ def test_hyperband_judges_jobs_launched_together_against_each_other(
     assert reports.count(1) >= 2, reports
 
 
+def test_jobs_reaching_a_rung_in_one_poll_are_judged_after_all_have_reported(
+    store: Store, tmp_path: Path
+) -> None:
+    """Three jobs report epoch 1 in the same poll, the first one read the worst: it is judged
+    against the other two, not alone, so the rung keeps only the best of the three."""
+    backend = FakeBackend(  # job k reports 10 - k + 1/epoch: the first launched is the worst
+        plan=lambda r, a: Script(
+            [f"loss={10 - int(r.training_job_name.split('-')[2]) + 1 / e}\n" for e in range(1, 10)]
+        )
+    )
+    request = hyperband_request(max_jobs=3, parallel=3)
+    request["HyperParameterTuningJobConfig"]["RandomSeed"] = 2
+    run(store, request, backend, base=tmp_path)
+    trials = store.trials("t-job")
+    job = Job.from_record(store.tuning_job("t-job"))
+    hyperband = Hyperband({None: job.definitions[None].space}, job.seed, {None: 9})
+    assert [hyperband.bracket(t) for t in trials] == [0, 0, 0]  # all judged at epoch 1
+    reports = [len(store.metrics(t.training_job_name, "loss")) for t in trials]
+    assert reports == [1, 1, 9]
+
+
+def test_a_job_promoted_before_its_rung_filled_is_judged_again_at_the_next_rung(
+    store: Store, tmp_path: Path
+) -> None:
+    """Job 1 passes epoch 1 beating only job 2; job 3, launched in job 2's slot, then beats it
+    there. At epoch 3 job 1 is judged on epoch 1 again, as that rung stands now, and stops:
+    being early to a rung does not carry a job to MaxResource."""
+    offsets = {1: 0.5, 2: 0.9, 3: 0.1}
+    backend = FakeBackend(
+        plan=lambda r, a: Script(
+            [
+                f"loss={offsets[int(r.training_job_name.split('-')[2])] + 1 / e}\n"
+                for e in range(1, 10)
+            ]
+        )
+    )
+    request = hyperband_request(max_jobs=3, parallel=2)
+    request["HyperParameterTuningJobConfig"]["RandomSeed"] = 2  # all three in bracket 0
+    run(store, request, backend, base=tmp_path)
+    reports = [len(store.metrics(t.training_job_name, "loss")) for t in store.trials("t-job")]
+    assert reports == [3, 1, 9]
+
+
 def test_restarted_tuner_judges_from_the_stored_curves(store: Store, tmp_path: Path) -> None:
     """Kill the tuner mid-bracket: the new tuner loads every curve and nothing finished re-runs."""
     record = service.create_tuning_job(store, hyperband_request(max_jobs=10, parallel=2), tmp_path)

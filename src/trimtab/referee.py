@@ -41,17 +41,24 @@ class Referee:
                 self._loss(t, p.value) for p in store.metrics(t.training_job_name, metric)
             ]
 
-    def observe(
-        self, trial: Trial, points: Sequence[MetricPoint], trials: Sequence[Trial]
-    ) -> Decision:
-        """Take the trial's new metric points; judge it at each new report of its objective."""
+    def record(self, trial: Trial, points: Sequence[MetricPoint]) -> range:
+        """Add the trial's new objective values to its curve; returns the levels (report
+        counts) they add, for `judge`."""
         if self.stopper is None:
-            return Decision.CONTINUE
+            return range(0)
         metric = self.job.definition(trial).objective.metric_name
         curve = self.curves.setdefault(trial.training_job_name, [])
         before = len(curve)
         curve.extend(self._loss(trial, p.value) for p in points if p.name == metric)
-        for level in range(before + 1, len(curve) + 1):
+        return range(before + 1, len(curve) + 1)
+
+    def judge(self, trial: Trial, levels: range, trials: Sequence[Trial]) -> Decision:
+        """The stopper's verdict on `trial` at each of `levels` in turn: the first that is not
+        Continue. Judge after recording every job's news, so jobs reaching a level together
+        are each other's peers there."""
+        if self.stopper is None:
+            return Decision.CONTINUE
+        for level in levels:
             decision = self.stopper.decide(trial, level, self.curves, trials)
             if decision is not Decision.CONTINUE:
                 logger.info("%s: %s at report %d", trial.training_job_name, decision, level)

@@ -29,7 +29,6 @@ from trimtab.strategies import make_strategy
 from trimtab.strategies.base import Strategy
 from trimtab.strategies.hyperband import Hyperband
 from trimtab.types import (
-    MetricPoint,
     ObjectiveStatus,
     SecondaryStatus,
     Suggestion,
@@ -233,30 +232,37 @@ class Tuner:
         self._running[name] = _Running(handle, scanner)
 
     def _poll(self, retry: bool = True) -> None:
+        """Read every running job's news first, then judge and end them: jobs that reach a
+        rung in the same poll are judged against each other, whatever order they were read in."""
+        polled: list[tuple[str, _Running, RunState, range]] = []
         for name, running in list(self._running.items()):
             state = self.backend.poll(running.handle)
             now = self.clock.now()
             points = running.scanner.feed(state.new_log, now)
             if state.finished:
                 points += running.scanner.flush(now)
-            trial = self.store.trial(name)
+            levels = range(0)
             if points:
+                trial = self.store.trial(name)
                 metric = self.job.definition(trial).objective.metric_name
                 self.store.add_metrics(name, points, metric)
-                self._judge(trial, points, running.handle)
+                levels = self._referee.record(trial, points)
+            polled.append((name, running, state, levels))
+        for name, running, state, levels in polled:
+            self._judge(name, levels, running.handle, state.finished)
             if state.finished:
                 del self._running[name]
                 self._ended(self.store.trial(name), state, retry)
 
-    def _judge(self, trial: Trial, points: Sequence[MetricPoint], handle: str) -> None:
+    def _judge(self, name: str, levels: range, handle: str, finished: bool) -> None:
         """Stop a job its stopper rules out (or that has had all its resource)."""
-        name = trial.training_job_name
-        if name in self._stopped_for:
+        if not levels or name in self._stopped_for:
             return
-        decision = self._referee.observe(trial, points, self._trials)
+        decision = self._referee.judge(self.store.trial(name), levels, self._trials)
         if decision is not Decision.CONTINUE:
             self._stopped_for[name] = decision
-            self.backend.stop(handle)
+            if not finished:
+                self.backend.stop(handle)
 
     def _ended(self, trial: Trial, state: RunState, retry: bool) -> None:
         if (
