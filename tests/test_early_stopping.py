@@ -7,6 +7,7 @@ import dataclasses
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -238,6 +239,18 @@ def curve_plan(epochs: int) -> FakeBackend:
     )
 
 
+def offset_plan(offset: Callable[[int], float]) -> FakeBackend:
+    """Training job k reports loss = offset(k) + 1/epoch for 9 epochs, one per poll."""
+    return FakeBackend(
+        plan=lambda r, a: Script(
+            [
+                f"loss={offset(int(r.training_job_name.split('-')[2])) + 1 / e}\n"
+                for e in range(1, 10)
+            ]
+        )
+    )
+
+
 def test_hyperband_stops_losers_and_completes_winners(store: Store, tmp_path: Path) -> None:
     backend = curve_plan(epochs=30)  # the script would run past MaxResource: Hyperband ends it
     run(store, hyperband_request(max_jobs=16), backend, base=tmp_path)
@@ -293,11 +306,7 @@ def test_jobs_reaching_a_rung_in_one_poll_are_judged_after_all_have_reported(
 ) -> None:
     """Three jobs report epoch 1 in the same poll, the first one read the worst: it is judged
     against the other two, not alone, so the rung keeps only the best of the three."""
-    backend = FakeBackend(  # job k reports 10 - k + 1/epoch: the first launched is the worst
-        plan=lambda r, a: Script(
-            [f"loss={10 - int(r.training_job_name.split('-')[2]) + 1 / e}\n" for e in range(1, 10)]
-        )
-    )
+    backend = offset_plan(lambda k: 10 - k)  # the first launched is the worst
     request = hyperband_request(max_jobs=3, parallel=3)
     request["HyperParameterTuningJobConfig"]["RandomSeed"] = 2
     run(store, request, backend, base=tmp_path)
@@ -315,15 +324,7 @@ def test_a_job_promoted_before_its_rung_filled_is_judged_again_at_the_next_rung(
     """Job 1 passes epoch 1 beating only job 2; job 3, launched in job 2's slot, then beats it
     there. At epoch 3 job 1 is judged on epoch 1 again, as that rung stands now, and stops:
     being early to a rung does not carry a job to MaxResource."""
-    offsets = {1: 0.5, 2: 0.9, 3: 0.1}
-    backend = FakeBackend(
-        plan=lambda r, a: Script(
-            [
-                f"loss={offsets[int(r.training_job_name.split('-')[2])] + 1 / e}\n"
-                for e in range(1, 10)
-            ]
-        )
-    )
+    backend = offset_plan({1: 0.5, 2: 0.9, 3: 0.1}.__getitem__)
     request = hyperband_request(max_jobs=3, parallel=2)
     request["HyperParameterTuningJobConfig"]["RandomSeed"] = 2  # all three in bracket 0
     run(store, request, backend, base=tmp_path)

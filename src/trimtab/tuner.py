@@ -234,31 +234,33 @@ class Tuner:
     def _poll(self, retry: bool = True) -> None:
         """Read every running job's news first, then judge and end them: jobs that reach a
         rung in the same poll are judged against each other, whatever order they were read in."""
-        polled: list[tuple[str, _Running, RunState, range]] = []
+        polled: list[tuple[str, _Running, RunState, Trial | None, range]] = []
         for name, running in list(self._running.items()):
             state = self.backend.poll(running.handle)
             now = self.clock.now()
             points = running.scanner.feed(state.new_log, now)
             if state.finished:
                 points += running.scanner.flush(now)
-            levels = range(0)
+            trial, levels = None, range(0)
             if points:
                 trial = self.store.trial(name)
                 metric = self.job.definition(trial).objective.metric_name
                 self.store.add_metrics(name, points, metric)
                 levels = self._referee.record(trial, points)
-            polled.append((name, running, state, levels))
-        for name, running, state, levels in polled:
-            self._judge(name, levels, running.handle, state.finished)
+            polled.append((name, running, state, trial, levels))
+        for name, running, state, trial, levels in polled:
+            if trial is not None:
+                self._judge(trial, levels, running.handle, state.finished)
             if state.finished:
                 del self._running[name]
                 self._ended(self.store.trial(name), state, retry)
 
-    def _judge(self, name: str, levels: range, handle: str, finished: bool) -> None:
+    def _judge(self, trial: Trial, levels: range, handle: str, finished: bool) -> None:
         """Stop a job its stopper rules out (or that has had all its resource)."""
+        name = trial.training_job_name
         if not levels or name in self._stopped_for:
             return
-        decision = self._referee.judge(self.store.trial(name), levels, self._trials)
+        decision = self._referee.judge(trial, levels, self._trials)
         if decision is not Decision.CONTINUE:
             self._stopped_for[name] = decision
             if not finished:
