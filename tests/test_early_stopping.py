@@ -183,14 +183,16 @@ def test_hyperband_models_running_jobs_past_the_rung_as_observed_not_pending(
     curves[behind.training_job_name] = []  # not reported yet
     seen: dict[str, object] = {}
 
-    def spy(space, observations, pending, n, seed, tried):  # type: ignore[no-untyped-def]
-        seen.update(observed=[o.hyperparameters["x"] for o in observations], pending=pending)
+    def spy(space, observations, pending, n, seed, tried, local):  # type: ignore[no-untyped-def]
+        observed = [o.hyperparameters["x"] for o in observations]
+        seen.update(observed=observed, pending=pending, local=local)
         return [{"x": "0.5"}]
 
     monkeypatch.setattr("trimtab.strategies.hyperband._gp_propose", lambda: spy)
     hb._model(None, [*trials, ahead, behind], curves, 19, [])
     assert "0.31" in seen["observed"]  # type: ignore[operator]
     assert seen["pending"] == [{"x": "0.9"}]
+    assert seen["local"] is False  # rung values are noisy: no refinement around the best
 
 
 def test_hyperband_draws_at_random_without_the_bayesian_extra() -> None:

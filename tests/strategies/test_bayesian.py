@@ -248,6 +248,17 @@ def test_propose_needs_two_results_and_skips_what_is_excluded() -> None:
     assert out == [configs[5]]  # the only configuration left
 
 
+def test_a_proposal_without_local_search_still_goes_where_the_model_points() -> None:
+    """Hyperband's proposals score a wide random sample only; that must still find the bowl."""
+    rng = np.random.default_rng(0)
+    points = [{"x": str(x), "y": str(y)} for x, y in rng.random((16, 2))]
+    seen = [Observation(p, (float(p["x"]) - 0.7) ** 2 + (float(p["y"]) - 0.2) ** 2) for p in points]
+    for seed in range(3):
+        (out,) = propose(PLANE, seen, [], 1, seed, local=False)
+        assert math.dist((float(out["x"]), float(out["y"])), (0.7, 0.2)) < 0.15
+        assert propose(PLANE, seen, [], 1, seed, local=False) == [out]  # seeded
+
+
 def test_warping_keeps_order_and_tames_outliers() -> None:
     losses = np.array([0.1, 0.2, 0.3, 0.25, 1e6])
     z = warp(losses)

@@ -17,9 +17,13 @@ its index), so a restarted tuner makes the same decisions. New configurations co
 of the results so far, as in BOHB but with the Bayesian strategy's Gaussian process
 (`trimtab.strategies.gp.propose`) instead of a Parzen estimator: the GP models the values at
 the highest rung that `model_points` jobs have reached (values at different rungs are not
-comparable), with running jobs that have not reached that rung as pending. A fifth of the
-configurations, and all of them while no rung has enough jobs or without the `bayesian` extra,
-are drawn at random as `RandomSearch` draws them.
+comparable), with running jobs that have not reached that rung as pending. The model's pick is
+the best of a wide random sample by expected improvement, not refined near the best observed
+configurations: rung values are noisy proxies of the final objective, and refining around them
+spent the budget on neighbours of lucky configurations (multi-fidelity benchmark, 20 seeds:
+mlp-digits reached its p50 target in 9 seeds instead of 6, curves its p90 in 188 epochs instead
+of 264). A fifth of the configurations, and all of them while no rung has enough jobs or
+without the `bayesian` extra, are drawn at random as `RandomSearch` draws them.
 """
 
 from __future__ import annotations
@@ -134,7 +138,7 @@ class Hyperband:
         ]
         pending += [s.hyperparameters for s in batch if s.definition_name == definition]
         tried = [t.hyperparameters for t in mine]
-        proposed = propose(space, reached, pending, 1, [self.seed, k], tried)
+        proposed = propose(space, reached, pending, 1, [self.seed, k], tried, local=False)
         return Suggestion(proposed[0], definition) if proposed else None
 
     def bracket(self, trial: Trial) -> int:

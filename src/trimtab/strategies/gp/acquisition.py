@@ -15,6 +15,10 @@ one-hot vectors. It goes:
 3. Hill-climb on the lattice: move an integer one step or change one categorical value while
    that improves the acquisition.
 4. Return the best point whose configuration is acceptable (not tried, not pending).
+
+Without the local steps (`local=False`) it scores a wide uniform sample and returns its best:
+for values that are noisy proxies of the objective (Hyperband's rung values), where refining
+around the best observed points mostly finds the neighbours of a lucky configuration.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from trimtab.space import CategoricalRange, NumericRange, SearchSpace
 from trimtab.strategies.gp.model import DTYPE, expected_warnings
 
 RANDOM_POOL = 512
+GLOBAL_POOL = 2048  # uniform points scored when the search is not local
 LOCAL_POOL = 256
 STARTS = 5
 CLIMB_STEPS = 4
@@ -142,12 +147,17 @@ class MixedOptimizer:
         anchors: np.ndarray,
         rng: np.random.Generator,
         accept: Accept,
+        local: bool = True,
     ) -> np.ndarray | None:
         """The acceptable valid point with the highest acquisition value found, or None when
-        no acceptable point is left (a finite space fully tried)."""
-        pool = self._pool(anchors, rng)
+        no acceptable point is left (a finite space fully tried). `local=False` skips the
+        search near the anchors and the refinement (see the module docstring)."""
+        if local or self._all is not None:
+            pool = self._pool(anchors, rng)
+        else:
+            pool = self.random(GLOBAL_POOL, rng)
         values = _score(acquisition, pool)
-        if self._all is None:
+        if local and self._all is None:
             starts = pool[np.argsort(-values, kind="stable")[:STARTS]]
             better = self._climb(acquisition, self._refine(acquisition, starts, rng))
             pool = np.vstack([better, pool])

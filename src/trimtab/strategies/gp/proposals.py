@@ -75,6 +75,7 @@ def propose(
     seed: Seed,
     exclude: Iterable[Mapping[str, str]] = (),
     thompson: int = 0,
+    local: bool = True,
 ) -> list[dict[str, str]]:
     """Up to `n` new configurations of `space`, best first (see the module docstring).
 
@@ -82,6 +83,8 @@ def propose(
     samples its own way), and fewer than `n` when the space has no untried configuration left.
     `exclude` adds configurations not to propose, beyond the observed and pending ones. The
     last `thompson` of the `n` picks are Thompson samples instead of maximising LogEI.
+    `local=False` maximises LogEI over a wide random sample only, without refining near the
+    best observed points (`MixedOptimizer.maximise`).
     """
     if n <= 0 or sum(usable(o.loss) for o in observations) < MIN_OBSERVATIONS:
         return []
@@ -110,7 +113,7 @@ def propose(
                 point = optimizer.thompson(believed, anchors, rng, accept)
             else:
                 acquisition = LogExpectedImprovement(believed, best_f=incumbent)
-                point = optimizer.maximise(acquisition, anchors, rng, accept)
+                point = optimizer.maximise(acquisition, anchors, rng, accept, local)
             if point is None:
                 break
             config = space.decode(point)
