@@ -124,6 +124,30 @@ def test_hyperband_keeps_the_best_third_at_a_rung_and_completes_at_max_resource(
     )
 
 
+def test_hyperband_stops_nobody_at_a_rung_whose_ranks_the_next_level_overturned() -> None:
+    """Six jobs went on from epoch 1 to epoch 3. Where they finished epoch 3 in the reverse of
+    their epoch-1 order (good configurations that start slowly), epoch 1 misleads, so it stops
+    nobody; where the order held, it stops the worst newcomer, as it does while too few jobs
+    have reached epoch 3 to tell."""
+    hb = hyperband()
+    *history, newcomer = [t for t in (trial(i) for i in range(1, 400)) if hb.bracket(t) == 0][:7]
+    trials = [*history, newcomer]
+
+    def curves(reversed_at_3: bool, reached_3: int = len(history)) -> dict[str, list[float]]:
+        out = {newcomer.training_job_name: [99.0]}
+        for rank, t in enumerate(history):
+            third = 0.1 + (len(history) - rank if reversed_at_3 else rank)
+            out[t.training_job_name] = [1.0 + rank, 1.0 + rank, third][
+                : 3 if rank < reached_3 else 1
+            ]
+        return out
+
+    assert hb.decide(newcomer, 1, curves(reversed_at_3=True), trials) is Decision.CONTINUE
+    assert hb.decide(newcomer, 1, curves(reversed_at_3=False), trials) is Decision.STOP
+    too_few = model_points(hb.spaces[None]) - 1
+    assert hb.decide(newcomer, 1, curves(True, reached_3=too_few), trials) is Decision.STOP
+
+
 def test_hyperband_brackets_are_fixed_by_seed_and_index() -> None:
     a, b = hyperband(), hyperband()
     assert [a.bracket(trial(i)) for i in range(1, 50)] == [
