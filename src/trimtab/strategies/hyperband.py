@@ -187,8 +187,8 @@ class Hyperband:
         )
         if len(pairs) < model_points(self.spaces[definition]):
             return True
-        here, there = (pairs.argsort(0).argsort(0) - (len(pairs) - 1) / 2).T  # centred ranks
-        return bool(here @ there >= TELLING * (here @ here))  # both ranks have equal spread
+        at_rung, at_next = (pairs.argsort(0).argsort(0) - (len(pairs) - 1) / 2).T  # centred ranks
+        return bool(at_rung @ at_next >= TELLING * (at_rung @ at_rung))  # ranks: equal spread
 
     def _promotable(
         self, trial: Trial, rung: int, curves: Curves, trials: Sequence[Trial], bracket: int
