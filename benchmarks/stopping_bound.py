@@ -61,7 +61,8 @@ def train(task: tuple[Problem, int]) -> list[float]:
 
 
 def pool(problem: Problem, configs: int, workers: int) -> np.ndarray:
-    """Learning curves (configurations x epochs) as losses: lower is better, NaN is worst."""
+    """Learning curves (configurations x epochs) as losses: lower is better, a diverged (NaN)
+    epoch worst of all."""
     tasks = [(problem, i) for i in range(configs)]
     if workers <= 1:
         curves = [train(t) for t in tasks]
@@ -80,7 +81,7 @@ def expected_epochs(losses: np.ndarray, cuts: Sequence[Cut], target: float) -> f
     alive = np.ones(n, dtype=bool)
     for epoch, kept in cuts:
         values = losses[:, epoch - 1]
-        cut = alive & (values > np.quantile(values, kept))
+        cut = alive & (values > np.quantile(values, kept, method="inverted_cdf"))
         stop[cut] = epoch
         alive &= ~cut
     reached = losses <= target
@@ -116,7 +117,7 @@ class Bound:
     target: float
     random: float
     hyperband: float
-    best: list[tuple[float, list[Cut]]]  # (expected epochs, policy), best first, one per size
+    best: list[tuple[float, list[Cut]]]  # (expected epochs, policy): best of one cut, of two
 
 
 def bound(problem: Problem, losses: np.ndarray) -> list[Bound]:
