@@ -45,10 +45,11 @@ from benchmarks.multifidelity import PROBLEMS, QUANTILES, Problem, Trace, target
 from benchmarks.report import write_section
 from benchmarks.workers import one_thread
 from trimtab.space import SearchSpace
+from trimtab.strategies.hyperband import rung_levels
 from trimtab.strategies.random_search import RandomSearch
 
 SHARES = (1 / 2, 1 / 3, 1 / 5, 1 / 9, 1 / 27)  # of the running configurations, kept at a cut
-ETA = 3
+ETA = 3  # trimtab Hyperband's η
 POOL_SEED = 7
 
 Cut = tuple[int, float]  # (epoch, share of the configurations still running kept there)
@@ -99,8 +100,7 @@ def expected_epochs(losses: np.ndarray, cuts: Sequence[Cut], target: float) -> f
 
 def hyperband_cuts(epochs: int) -> list[Cut]:
     """Hyperband's most aggressive bracket: rungs at 1, η, η², ..., each keeping 1/η."""
-    rungs = itertools.takewhile(lambda k: ETA**k < epochs, itertools.count())
-    return [(ETA**k, 1 / ETA) for k in rungs]
+    return [(rung, 1 / ETA) for rung in rung_levels(1, epochs, ETA, 0)]
 
 
 def policies(epochs: int) -> list[list[Cut]]:
@@ -116,7 +116,7 @@ def policies(epochs: int) -> list[list[Cut]]:
 
 @dataclass(frozen=True)
 class Bound:
-    """One target's expected epochs (see the module docstring), in the problem's units."""
+    """One target (in the problem's units) and the expected epochs to reach it, three ways."""
 
     target: float
     random: float
