@@ -338,6 +338,7 @@ def optuna_run(problem: Problem, method: str, seed: int) -> Trace:
     }
     pruner = pruners[pruner_name]()
     study = optuna.create_study(
+        study_name=f"{problem.name} {method} {seed}",  # the Hyperband pruner's brackets hash it
         direction="maximize" if problem.direction == "Maximize" else "minimize",
         sampler=sampler,
         pruner=pruner,

@@ -450,6 +450,15 @@ def test_the_multifidelity_benchmark_gives_the_same_tables_on_more_workers() -> 
     assert report([short], methods, 2, workers=2) == report([short], methods, 2, workers=1)
 
 
+def test_the_benchmarks_optuna_hyperband_runs_are_the_same_when_repeated() -> None:
+    """Optuna's Hyperband pruner puts a trial in a bracket by hashing the study's name."""
+    from benchmarks.multifidelity import PROBLEMS, optuna_run
+
+    short = dataclasses.replace(PROBLEMS[1], max_epochs=27, budget_runs=6)
+    runs = [optuna_run(short, "Optuna random + Hyperband", seed=3).reports for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+
+
 @pytest.mark.parametrize("direction", ["Minimize", "Maximize"])
 def test_benchmark_targets_are_what_random_search_reaches_as_often_as_their_quantile_says(
     direction: str,
