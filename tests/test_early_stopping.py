@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -243,7 +244,7 @@ def test_hyperband_draws_at_random_without_the_bayesian_extra() -> None:
 
 def hyperband_request(
     max_jobs: int = 12, parallel: int = 4, max_resource: int = 9
-) -> dict[str, object]:
+) -> dict[str, Any]:
     request = make_request(
         strategy="Hyperband",
         max_jobs=max_jobs,
