@@ -44,9 +44,9 @@ from benchmarks.workers import one_thread
 from trimtab import service
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.job import Job, Settings
+from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
 from trimtab.store import open_store
 from trimtab.tuner import Clock, Tuner
-from trimtab.types import SecondaryStatus, TrainingJobStatus
 
 
 class EpochRunner:

@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from trimtab.space import CategoricalRange, NumericRange, Scaling, SearchSpace
+from trimtab.space import CategoricalRange, NumericRange, SearchSpace
+from trimtab.spec.enums import ObjectiveStatus, ScalingType, SecondaryStatus, TrainingJobStatus
 from trimtab.strategies import make_strategy
-from trimtab.types import ObjectiveStatus, SecondaryStatus, TrainingJobStatus, Trial
+from trimtab.types import Trial
 
 Config = dict[str, str]
 
@@ -126,7 +127,7 @@ def _optuna_distribution(r: NumericRange | CategoricalRange) -> Any:
 
     if isinstance(r, CategoricalRange):
         return d.CategoricalDistribution(list(r.values))
-    log = r.scaling is Scaling.LOGARITHMIC
+    log = r.scaling is ScalingType.LOGARITHMIC
     if r.integer:
         return d.IntDistribution(int(r.low), int(r.high), log=log)
     return d.FloatDistribution(r.low, r.high, log=log)
@@ -145,7 +146,7 @@ class Hebo:
             if isinstance(r, CategoricalRange):
                 params.append({"name": r.name, "type": "cat", "categories": list(r.values)})
             else:
-                log = r.scaling is Scaling.LOGARITHMIC
+                log = r.scaling is ScalingType.LOGARITHMIC
                 kind = ("pow_int" if log else "int") if r.integer else ("pow" if log else "num")
                 params.append({"name": r.name, "type": kind, "lb": r.low, "ub": r.high})
         np.random.seed(seed)  # HEBO draws from numpy's and torch's global generators
@@ -181,7 +182,7 @@ class Smac:
             if isinstance(r, CategoricalRange):
                 cs.add(Categorical(r.name, list(r.values)))
             else:
-                log = r.scaling is Scaling.LOGARITHMIC
+                log = r.scaling is ScalingType.LOGARITHMIC
                 kind = Integer if r.integer else Float
                 bounds = (int(r.low), int(r.high)) if r.integer else (r.low, r.high)
                 cs.add(kind(r.name, bounds, log=log))

@@ -10,9 +10,9 @@ from typing import Any
 from trimtab import service
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.job import Job, Settings
+from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
 from trimtab.store.base import Store
 from trimtab.tuner import Clock, Tuner
-from trimtab.types import SecondaryStatus, TrainingJobStatus
 
 COMPLETED = RunState(
     finished=True,

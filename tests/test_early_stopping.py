@@ -20,17 +20,17 @@ from trimtab import service
 from trimtab.backends.base import RunState
 from trimtab.job import Job, Settings
 from trimtab.space import SearchSpace
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+)
 from trimtab.stopping import Decision, MedianStopper
 from trimtab.store.base import Store
 from trimtab.strategies.hyperband import Hyperband, bracket_weights, model_points, rung_levels
 from trimtab.tuner import Clock, Tuner
-from trimtab.types import (
-    ObjectiveStatus,
-    SecondaryStatus,
-    TrainingJobStatus,
-    Trial,
-    TuningJobStatus,
-)
+from trimtab.types import Trial
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -282,7 +282,7 @@ def test_hyperband_stops_losers_and_completes_winners(store: Store, tmp_path: Pa
     backend = curve_plan(epochs=30)  # the script would run past MaxResource: Hyperband ends it
     run(store, hyperband_request(max_jobs=16), backend, base=tmp_path)
     trials = store.trials("t-job")
-    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.COMPLETED
     reports = {t.training_job_name: len(store.metrics(t.training_job_name, "loss")) for t in trials}
     completed = [t for t in trials if t.status is TrainingJobStatus.COMPLETED]
     stopped = [t for t in trials if t.status is TrainingJobStatus.STOPPED]
@@ -408,7 +408,7 @@ def test_jobs_that_die_or_report_nan_between_rungs_do_not_stall_hyperband(
 
     run(store, hyperband_request(max_jobs=9, parallel=3), FakeBackend(plan=plan), base=tmp_path)
     trials = store.trials("t-job")
-    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.COMPLETED
     assert len(trials) == 9 and not any(t.is_pending for t in trials)
     for t in trials:
         if t.index % 3 == 0:  # stopped at its first rung (loss 1.0) or ended on NaN

@@ -13,14 +13,14 @@ from tests.jobs import make_request
 from trimtab import convergence, limits, service
 from trimtab.backends.base import RunSpec
 from trimtab.space import SearchSpace
-from trimtab.store.base import Store
-from trimtab.types import (
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
     ObjectiveStatus,
     SecondaryStatus,
     TrainingJobStatus,
-    Trial,
-    TuningJobStatus,
 )
+from trimtab.store.base import Store
+from trimtab.types import Trial
 
 
 def scored_trial(index: int, loss: float) -> Trial:
@@ -139,7 +139,7 @@ def test_convergence_detected_ends_the_job_and_records_the_time(
     assert described["HyperParameterTuningJobStatus"] == "Completed"
     assert 10 <= len(store.trials("t-job")) < 60
     assert "ConvergenceDetectedTime" in described["TuningJobCompletionDetails"]
-    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.COMPLETED
 
 
 def test_disabled_convergence_does_not_end_the_job(store: Store, tmp_path: Path) -> None:

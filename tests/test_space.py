@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trimtab.errors import ValidationError
-from trimtab.space import CategoricalRange, DimKind, NumericRange, Scaling, SearchSpace
+from trimtab.space import CategoricalRange, DimKind, NumericRange, SearchSpace
+from trimtab.spec.enums import ScalingType
 
 
 def numeric(name: str, low: str, high: str, scaling: str | None = None) -> dict[str, str]:
@@ -66,23 +67,23 @@ CATS = {"optimizer": '"sgd"', "fixed": "only"}
 @pytest.mark.parametrize(
     ("kind", "low", "high", "expected"),
     [
-        ("Continuous", "0.001", "0.1", Scaling.LOGARITHMIC),  # exactly two orders of magnitude
-        ("Continuous", "0.001", "0.0999", Scaling.LINEAR),
-        ("Continuous", "0", "1000", Scaling.LINEAR),  # MinValue not > 0
-        ("Continuous", "-1", "1000", Scaling.LINEAR),
-        ("Integer", "1", "100", Scaling.LOGARITHMIC),
-        ("Integer", "1", "99", Scaling.LINEAR),
-        ("Integer", "5", "5", Scaling.LINEAR),
+        ("Continuous", "0.001", "0.1", ScalingType.LOGARITHMIC),  # exactly two orders of magnitude
+        ("Continuous", "0.001", "0.0999", ScalingType.LINEAR),
+        ("Continuous", "0", "1000", ScalingType.LINEAR),  # MinValue not > 0
+        ("Continuous", "-1", "1000", ScalingType.LINEAR),
+        ("Integer", "1", "100", ScalingType.LOGARITHMIC),
+        ("Integer", "1", "99", ScalingType.LINEAR),
+        ("Integer", "5", "5", ScalingType.LINEAR),
     ],
 )
-def test_auto_rule(kind: str, low: str, high: str, expected: Scaling) -> None:
+def test_auto_rule(kind: str, low: str, high: str, expected: ScalingType) -> None:
     for scaling in (None, "Auto"):  # a missing ScalingType means Auto
         assert one_param(kind, low, high, scaling).scalings == {"p": expected}
 
 
 def test_explicit_scaling_is_kept() -> None:
-    assert one_param("Continuous", "0.001", "1000", "Linear").scalings == {"p": Scaling.LINEAR}
-    assert one_param("Integer", "1", "5", "Logarithmic").scalings == {"p": Scaling.LOGARITHMIC}
+    assert one_param("Continuous", "0.001", "1000", "Linear").scalings == {"p": ScalingType.LINEAR}
+    assert one_param("Integer", "1", "5", "Logarithmic").scalings == {"p": ScalingType.LOGARITHMIC}
 
 
 def test_logarithmic_is_uniform_in_log_space() -> None:

@@ -16,16 +16,16 @@ from trimtab import tuner as tuner_module
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job, Settings
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+)
 from trimtab.store import open_store
 from trimtab.store.base import Store
 from trimtab.strategies import make_strategy
 from trimtab.tuner import Clock, Tuner
-from trimtab.types import (
-    ObjectiveStatus,
-    SecondaryStatus,
-    TrainingJobStatus,
-    TuningJobStatus,
-)
 
 
 def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(
@@ -37,7 +37,7 @@ def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(
     run(store, make_request(max_jobs=7, max_parallel=3), backend, base=tmp_path)
     record = store.tuning_job("t-job")
     trials = store.trials("t-job")
-    assert record.status is TuningJobStatus.COMPLETED
+    assert record.status is HyperParameterTuningJobStatus.COMPLETED
     assert len(trials) == 7 and backend.max_running == 3
     assert all(
         t.status is TrainingJobStatus.COMPLETED and t.objective_status is ObjectiveStatus.SUCCEEDED
@@ -131,7 +131,7 @@ def test_a_tuning_job_whose_jobs_all_fail_ends_failed_with_a_reason(
     backend = FakeBackend(plan=lambda r, a: Script(["nothing\n"]))
     run(store, make_request(max_jobs=3), backend, base=tmp_path)
     record = store.tuning_job("t-job")
-    assert record.status is TuningJobStatus.FAILED
+    assert record.status is HyperParameterTuningJobStatus.FAILED
     assert "None of the 3 training jobs" in (record.failure_reason or "")
 
 
@@ -201,7 +201,7 @@ def test_stop_request_from_another_process_stops_running_jobs(store: Store, tmp_
 
     run(store, make_request(max_jobs=4), backend, FakeClock(on_sleep=stop_later), base=tmp_path)
     trials = store.trials("t-job")
-    assert store.tuning_job("t-job").status is TuningJobStatus.STOPPED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.STOPPED
     assert len(trials) == 2 and all(t.status is TrainingJobStatus.STOPPED for t in trials)
     # a stopped job that reported its objective keeps it
     assert all(t.objective == 1 and t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials)
@@ -217,7 +217,7 @@ def test_ctrl_c_stops_every_training_job_and_records_stopped(store: Store, tmp_p
             raise KeyboardInterrupt
 
     run(store, make_request(max_jobs=4), backend, FakeClock(on_sleep=interrupt), base=tmp_path)
-    assert store.tuning_job("t-job").status is TuningJobStatus.STOPPED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.STOPPED
     assert {t.status for t in store.trials("t-job")} == {TrainingJobStatus.STOPPED}
     assert backend.running == set()
 
@@ -238,7 +238,7 @@ def test_grid_runs_every_combination_once(store: Store, tmp_path: Path) -> None:
     )
     seen = [(t.hyperparameters["x"], t.hyperparameters["y"]) for t in store.trials("t-job")]
     assert sorted(seen) == sorted((x, y) for x in ("0.1", "0.3") for y in ("1", "2", "3"))
-    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.COMPLETED
 
 
 def test_max_runtime_of_the_tuning_job_stops_it_completed(store: Store, tmp_path: Path) -> None:
@@ -247,7 +247,10 @@ def test_max_runtime_of_the_tuning_job_stops_it_completed(store: Store, tmp_path
     request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxRuntimeInSeconds"] = 120
     run(store, request, backend, base=tmp_path)
     record = store.tuning_job("t-job")
-    assert record.status is TuningJobStatus.COMPLETED and 120 <= record.runtime_seconds < 125
+    assert (
+        record.status is HyperParameterTuningJobStatus.COMPLETED
+        and 120 <= record.runtime_seconds < 125
+    )
     assert {t.status for t in store.trials("t-job")} == {TrainingJobStatus.STOPPED}
 
 
@@ -275,7 +278,7 @@ def test_resume_continues_with_the_same_random_configurations(store: Store, tmp_
     )
     with pytest.raises(SystemExit):
         tuner.run()
-    assert store.tuning_job("t-job").status is TuningJobStatus.IN_PROGRESS
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.IN_PROGRESS
     service.run_tuning_job(
         store, "t-job", backend=FakeBackend(), settings=Settings(poll_interval=0.0)
     )
@@ -286,7 +289,7 @@ def test_resume_continues_with_the_same_random_configurations(store: Store, tmp_
         and "ended before the job did" in (t.failure_reason or "")
         for t in trials
     )
-    assert store.tuning_job("t-job").status is TuningJobStatus.COMPLETED
+    assert store.tuning_job("t-job").status is HyperParameterTuningJobStatus.COMPLETED
 
 
 def test_a_second_tuner_cannot_run_the_same_job(store: Store, tmp_path: Path) -> None:

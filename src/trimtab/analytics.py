@@ -13,8 +13,9 @@ from typing import Any
 
 from trimtab.algorithms import builtin
 from trimtab.spec import WireModel, responses
+from trimtab.spec.enums import ObjectiveStatus, ObjectiveType, TrainingJobStatus
 from trimtab.store.base import TuningJobRecord
-from trimtab.types import Direction, ObjectiveStatus, TrainingJobStatus, Trial
+from trimtab.types import Trial
 
 OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
 SORT_KEYS = ("Name", "CreationTime", "Status", "FinalObjectiveMetricValue")
@@ -25,13 +26,16 @@ def definitions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [single] if single is not None else list(request.get("TrainingJobDefinitions", []))
 
 
-def objectives(request: Mapping[str, Any]) -> dict[str | None, tuple[str, Direction]]:
+def objectives(request: Mapping[str, Any]) -> dict[str | None, tuple[str, ObjectiveType]]:
     """(metric name, direction) of each definition, keyed by DefinitionName (None if single)."""
     shared = request["HyperParameterTuningJobConfig"].get("HyperParameterTuningJobObjective")
     result = {}
     for d in definitions(request):
         objective = d.get("TuningObjective") or shared
-        result[d.get("DefinitionName")] = (objective["MetricName"], Direction(objective["Type"]))
+        result[d.get("DefinitionName")] = (
+            objective["MetricName"],
+            ObjectiveType(objective["Type"]),
+        )
     return result
 
 

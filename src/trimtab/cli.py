@@ -28,13 +28,13 @@ from trimtab import __version__, analytics, display, service
 from trimtab.algorithms import BUILTINS
 from trimtab.errors import TrimtabError, training_job_not_found
 from trimtab.job import Settings
+from trimtab.spec.enums import HyperParameterTuningJobStatus, TrainingJobStatus
 from trimtab.store import Store, open_store
-from trimtab.types import TrainingJobStatus, TuningJobStatus
 
 EXIT_CODES = {
-    TuningJobStatus.COMPLETED: 0,
-    TuningJobStatus.FAILED: 1,
-    TuningJobStatus.STOPPED: 130,
+    HyperParameterTuningJobStatus.COMPLETED: 0,
+    HyperParameterTuningJobStatus.FAILED: 1,
+    HyperParameterTuningJobStatus.STOPPED: 130,
 }
 
 console = Console()
@@ -67,7 +67,7 @@ def _run(store: Store, name: str, args: argparse.Namespace) -> int:
         record = service.run_tuning_job(store, name, settings=_settings(args), on_progress=progress)
     response = service.describe_tuning_job(store, record.name)
     console.print(display.describe_view(response))
-    if record.status is TuningJobStatus.COMPLETED:
+    if record.status is HyperParameterTuningJobStatus.COMPLETED:
         console.print(
             f"\nDetails: trimtab describe {record.name}   "
             f"All training jobs: trimtab training-jobs {record.name}"
@@ -206,7 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--sort-by", choices=("Name", "Status", "CreationTime"), default="Name")
     listing.add_argument("--sort-order", choices=("Ascending", "Descending"), default="Ascending")
     listing.add_argument("--name-contains")
-    listing.add_argument("--status", choices=[str(s) for s in TuningJobStatus])
+    listing.add_argument("--status", choices=[str(s) for s in HyperParameterTuningJobStatus])
     stop = command("stop", cmd_stop, "stop a running tuning job and its training jobs")
     stop.add_argument("name")
     logs = command("logs", cmd_logs, "print a training job's log")

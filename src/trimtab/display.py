@@ -15,8 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from trimtab import analytics
+from trimtab.spec.enums import ObjectiveStatus, TrainingJobStatus
 from trimtab.store.base import TuningJobRecord
-from trimtab.types import ObjectiveStatus, TrainingJobStatus, Trial
+from trimtab.types import Trial
 
 STATUS_STYLE = {
     "InProgress": "cyan",

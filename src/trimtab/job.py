@@ -28,8 +28,9 @@ from trimtab.spec import (
     hyperband_max_resource,
     parse_request,
 )
+from trimtab.spec.enums import ObjectiveType
 from trimtab.store.base import TuningJobRecord
-from trimtab.types import Direction, Trial
+from trimtab.types import Trial
 
 ACCOUNT = "000000000000"  # the account id in every ARN trimtab makes
 OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
@@ -70,7 +71,7 @@ class Settings:
 @dataclass(frozen=True)
 class Objective:
     metric_name: str
-    direction: Direction
+    direction: ObjectiveType
 
     def loss(self, value: float) -> float:
         """The value as something to minimise."""
@@ -293,7 +294,7 @@ class Job:
                     name=definition.definition_name,
                     field_path=path,
                     spec=definition,
-                    objective=Objective(objective.metric_name, Direction(str(objective.type))),
+                    objective=Objective(objective.metric_name, ObjectiveType(str(objective.type))),
                     space=SearchSpace.from_wire(ranges.to_wire() if ranges else {}),
                     metric_definitions=compile_definitions(metrics),
                     channels=_channels(definition, path, self.base_dir),

@@ -16,7 +16,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from trimtab.types import ObjectiveStatus, Trial
+from trimtab.spec.enums import ObjectiveStatus
+from trimtab.types import Trial
 
 IMPROVEMENT = 0.01  # "improve by 1% or more"
 

@@ -25,10 +25,10 @@ from trimtab.spec import (
     parse_request,
     to_wire,
 )
+from trimtab.spec.enums import HyperParameterTuningJobStatus
 from trimtab.store.base import Store, TuningJobRecord
 from trimtab.strategies import STRATEGIES
 from trimtab.tuner import Progress, Tuner
-from trimtab.types import TuningJobStatus
 
 
 def _unsupported(value: object, path: str, hint: str) -> ValidationError:
@@ -113,7 +113,7 @@ def create_tuning_job(
         request=to_wire(parsed),
         base_dir=str(base),
         seed=seed,
-        status=TuningJobStatus.IN_PROGRESS,
+        status=HyperParameterTuningJobStatus.IN_PROGRESS,
         creation_time=now,
         last_modified_time=now,
     )

@@ -13,7 +13,7 @@ continuous, then categorical, each list in the order given):
   the argmax of the block (first on ties), so a uniform draw in the block picks a value
   uniformly and a GP's continuous relaxation snaps to a valid value.
 
-Scalings (`Scaling`, resolved per parameter in `NumericRange.scaling`):
+Scalings (`ScalingType`, resolved per parameter in `NumericRange.scaling`):
 
 - `Linear`: uniform between MinValue and MaxValue.
 - `Logarithmic`: uniform in `log(value)`; needs MinValue > 0.
@@ -51,15 +51,9 @@ from typing import Any
 import numpy as np
 
 from trimtab.errors import ValidationError
+from trimtab.spec.enums import ScalingType
 
 AUTO_LOG_RATIO = 100.0  # Auto resolves to Logarithmic when MaxValue / MinValue >= this
-
-
-class Scaling(StrEnum):
-    AUTO = "Auto"
-    LINEAR = "Linear"
-    LOGARITHMIC = "Logarithmic"
-    REVERSE_LOGARITHMIC = "ReverseLogarithmic"
 
 
 class DimKind(StrEnum):
@@ -70,27 +64,27 @@ class DimKind(StrEnum):
     CATEGORICAL = "Categorical"  # one entry of a one-hot block
 
 
-def resolve_scaling(scaling: Scaling, low: float, high: float) -> Scaling:
+def resolve_scaling(scaling: ScalingType, low: float, high: float) -> ScalingType:
     """Apply our `Auto` rule; any explicit scaling stays as it is."""
-    if scaling is not Scaling.AUTO:
+    if scaling is not ScalingType.AUTO:
         return scaling
     if low > 0 and high / low >= AUTO_LOG_RATIO:
-        return Scaling.LOGARITHMIC
-    return Scaling.LINEAR
+        return ScalingType.LOGARITHMIC
+    return ScalingType.LINEAR
 
 
-def _warp(scaling: Scaling, x: float) -> float:
-    if scaling is Scaling.LOGARITHMIC:
+def _warp(scaling: ScalingType, x: float) -> float:
+    if scaling is ScalingType.LOGARITHMIC:
         return math.log(x)
-    if scaling is Scaling.REVERSE_LOGARITHMIC:
+    if scaling is ScalingType.REVERSE_LOGARITHMIC:
         return -math.log1p(-x)  # increasing in x, so the box keeps the values' order
     return x
 
 
-def _unwarp(scaling: Scaling, w: float) -> float:
-    if scaling is Scaling.LOGARITHMIC:
+def _unwarp(scaling: ScalingType, w: float) -> float:
+    if scaling is ScalingType.LOGARITHMIC:
         return math.exp(w)
-    if scaling is Scaling.REVERSE_LOGARITHMIC:
+    if scaling is ScalingType.REVERSE_LOGARITHMIC:
         return -math.expm1(-w)
     return w
 
@@ -102,7 +96,7 @@ class NumericRange:
     name: str
     low: float
     high: float
-    scaling: Scaling
+    scaling: ScalingType
     integer: bool
 
     def _edges(self) -> tuple[float, float]:
@@ -165,15 +159,15 @@ def _number(text: Any, integer: bool) -> float:
 
 def _numeric(item: Mapping[str, Any], integer: bool, path: str) -> NumericRange:
     low, high = _number(item["MinValue"], integer), _number(item["MaxValue"], integer)
-    scaling = resolve_scaling(Scaling(item.get("ScalingType") or Scaling.AUTO), low, high)
+    scaling = resolve_scaling(ScalingType(item.get("ScalingType") or ScalingType.AUTO), low, high)
     # The spec layer checks these with SageMaker's messages; here they only guard the math.
     if low > high:
         raise ValidationError(f"Value '{high}' at '{path}.MaxValue' must be >= MinValue {low}")
-    if scaling is Scaling.LOGARITHMIC and low <= 0:
+    if scaling is ScalingType.LOGARITHMIC and low <= 0:
         raise ValidationError(
             f"Value '{low}' at '{path}.MinValue' must be > 0 when ScalingType is Logarithmic"
         )
-    if scaling is Scaling.REVERSE_LOGARITHMIC and (integer or not 0 <= low <= high < 1):
+    if scaling is ScalingType.REVERSE_LOGARITHMIC and (integer or not 0 <= low <= high < 1):
         raise ValidationError(
             f"Value '{item['MinValue']}'..'{item['MaxValue']}' at '{path}' does not allow "
             "ReverseLogarithmic: continuous ranges within 0 <= value < 1 only"
@@ -233,7 +227,7 @@ class SearchSpace:
         return np.stack([np.zeros(self.dim), np.ones(self.dim)])
 
     @property
-    def scalings(self) -> dict[str, Scaling]:
+    def scalings(self) -> dict[str, ScalingType]:
         """Resolved scaling of every integer and continuous parameter (`Auto` applied)."""
         return {r.name: r.scaling for r in self.ranges if isinstance(r, NumericRange)}
 

@@ -23,19 +23,18 @@ from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job, Settings
 from trimtab.metrics import LogScanner
 from trimtab.referee import Referee
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+)
 from trimtab.stopping import Decision, MedianStopper, Stopper
 from trimtab.store.base import Finish, Store, TuningJobRecord
 from trimtab.strategies import make_strategy
 from trimtab.strategies.base import Strategy
 from trimtab.strategies.hyperband import Hyperband
-from trimtab.types import (
-    ObjectiveStatus,
-    SecondaryStatus,
-    Suggestion,
-    TrainingJobStatus,
-    Trial,
-    TuningJobStatus,
-)
+from trimtab.types import Suggestion, Trial
 
 logger = logging.getLogger(__name__)
 
@@ -133,13 +132,13 @@ class Tuner:
                 logger.info("interrupted: stopping %d training jobs", len(self._running))
                 self.store.request_stop(name)
                 self._drain(stop=True)
-                status = TuningJobStatus.STOPPED
+                status = HyperParameterTuningJobStatus.STOPPED
             return self._finish(status, before + self.clock.now() - started)
         finally:
             self.backend.shutdown()
             self.store.release_lease(name, self._owner)
 
-    def _loop(self, started: float, before: float) -> TuningJobStatus:
+    def _loop(self, started: float, before: float) -> HyperParameterTuningJobStatus:
         name, job = self.job.name, self.job
         assert self.strategy is not None
         while True:
@@ -150,22 +149,22 @@ class Tuner:
             self._report(record, trials)
             if record.stop_requested:
                 self._drain(stop=True)
-                return TuningJobStatus.STOPPED
+                return HyperParameterTuningJobStatus.STOPPED
             elapsed = before + self.clock.now() - started
             if job.max_runtime_seconds is not None and elapsed >= job.max_runtime_seconds:
                 logger.info("tuning job %s reached MaxRuntimeInSeconds", name)
                 self._drain(stop=True)
-                return TuningJobStatus.COMPLETED
+                return HyperParameterTuningJobStatus.COMPLETED
             if self._completed(trials):
                 self._drain(stop=True)
-                return TuningJobStatus.COMPLETED
+                return HyperParameterTuningJobStatus.COMPLETED
             running = sum(t.is_pending for t in trials)
             free = min(job.max_parallel - running, job.max_jobs - len(trials))
             suggestions = self._suggest(trials, free) if free > 0 else []
             for suggestion in suggestions:
                 self._launch(suggestion)
             if not running and not suggestions and (free > 0 or len(trials) >= job.max_jobs):
-                return TuningJobStatus.COMPLETED
+                return HyperParameterTuningJobStatus.COMPLETED
             if not suggestions:
                 self.clock.sleep(self.settings.poll_interval)
 
@@ -336,13 +335,13 @@ class Tuner:
                     ),
                 )
 
-    def _finish(self, status: TuningJobStatus, runtime: float) -> TuningJobRecord:
+    def _finish(self, status: HyperParameterTuningJobStatus, runtime: float) -> TuningJobRecord:
         trials = self.store.trials(self.job.name)
         reason = None
-        if status is TuningJobStatus.COMPLETED and not any(
+        if status is HyperParameterTuningJobStatus.COMPLETED and not any(
             t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials
         ):
-            status = TuningJobStatus.FAILED
+            status = HyperParameterTuningJobStatus.FAILED
             reason = (
                 f"None of the {len(trials)} training jobs reported a usable objective metric; "
                 "see their FailureReason (trimtab training-jobs "

@@ -1,69 +1,16 @@
-"""The shared vocabulary: statuses, metric points, trials and suggestions.
+"""The shared vocabulary: metric points, trials and suggestions.
 
 Everything here is plain, immutable data. The store hands out `Trial` snapshots that later
-writes never change; strategies and stoppers read them and decide.
+writes never change; strategies and stoppers read them and decide. The statuses a trial has are
+SageMaker's own, defined once in `trimtab.spec.enums`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class TuningJobStatus(StrEnum):
-    IN_PROGRESS = "InProgress"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    STOPPING = "Stopping"
-    STOPPED = "Stopped"
-
-    def is_finished(self) -> bool:
-        return self in (TuningJobStatus.COMPLETED, TuningJobStatus.FAILED, TuningJobStatus.STOPPED)
-
-
-class TrainingJobStatus(StrEnum):
-    IN_PROGRESS = "InProgress"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    STOPPING = "Stopping"
-    STOPPED = "Stopped"
-
-    def is_finished(self) -> bool:
-        return self in (
-            TrainingJobStatus.COMPLETED,
-            TrainingJobStatus.FAILED,
-            TrainingJobStatus.STOPPED,
-        )
-
-
-class SecondaryStatus(StrEnum):
-    STARTING = "Starting"
-    DOWNLOADING = "Downloading"
-    TRAINING = "Training"
-    UPLOADING = "Uploading"
-    STOPPING = "Stopping"
-    STOPPED = "Stopped"
-    MAX_RUNTIME_EXCEEDED = "MaxRuntimeExceeded"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    RESTARTING = "Restarting"
-
-
-class ObjectiveStatus(StrEnum):
-    SUCCEEDED = "Succeeded"
-    PENDING = "Pending"
-    FAILED = "Failed"
-
-
-class Direction(StrEnum):
-    MAXIMIZE = "Maximize"
-    MINIMIZE = "Minimize"
-
-    @property
-    def sign(self) -> float:
-        """Multiplier that turns the objective into a loss: everything inside minimises."""
-        return -1.0 if self is Direction.MAXIMIZE else 1.0
+from trimtab.spec.enums import ObjectiveStatus, SecondaryStatus, TrainingJobStatus
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from trimtab.backends.base import Channel, RunSpec, RunState
 from trimtab.backends.local import LocalBackend
 from trimtab.backends.resources import assign_gpus, gpus_wanted, local_gpus
 from trimtab.errors import ValidationError
-from trimtab.types import TrainingJobStatus
+from trimtab.spec.enums import TrainingJobStatus
 
 SCRIPTS = Path(__file__).parent.parent / "scripts"
 MakeRun = Callable[..., RunSpec]

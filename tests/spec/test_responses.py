@@ -7,7 +7,6 @@ import json
 import pytest
 
 from tests.spec.builders import seq2seq
-from trimtab import types
 from trimtab.spec import (
     ConsumedResources,
     CreateHyperParameterTuningJobResponse,
@@ -21,6 +20,7 @@ from trimtab.spec import (
     ListTrainingJobsForHyperParameterTuningJobResponse,
     MetricData,
     ModelArtifacts,
+    ObjectiveStatus,
     ObjectiveStatusCounters,
     SecondaryStatus,
     SecondaryStatusTransition,
@@ -72,12 +72,12 @@ def summary() -> HyperParameterTrainingJobSummary:
         training_job_name="s2s-bleu-001-001-0a1b2c3d",
         training_job_arn="arn:aws:sagemaker:us-east-1:000000000000:training-job/x",
         creation_time=1716200010.25,
-        training_job_status=types.TrainingJobStatus.COMPLETED,  # the store's enum works too
+        training_job_status=TrainingJobStatus.COMPLETED,
         tuned_hyper_parameters={"lr": "0.1"},
         final_hyper_parameter_tuning_job_objective_metric=(
             FinalHyperParameterTuningJobObjectiveMetric(metric_name="loss", value=0.5)
         ),
-        objective_status=types.ObjectiveStatus.SUCCEEDED,
+        objective_status=ObjectiveStatus.SUCCEEDED,
     )
 
 
@@ -88,7 +88,7 @@ def test_describe_built_from_store_records() -> None:
         hyper_parameter_tuning_job_arn="arn:aws:sagemaker:us-east-1:0:hyper-parameter-tuning-job/x",
         hyper_parameter_tuning_job_config=request.hyper_parameter_tuning_job_config,
         training_job_definition=request.training_job_definition,
-        hyper_parameter_tuning_job_status=types.TuningJobStatus.COMPLETED,
+        hyper_parameter_tuning_job_status=HyperParameterTuningJobStatus.COMPLETED,
         creation_time=1716200000,
         training_job_status_counters=TrainingJobStatusCounters(completed=3),
         objective_status_counters=ObjectiveStatusCounters(succeeded=3),
@@ -154,7 +154,7 @@ def test_describe_training_job() -> None:
         hyper_parameters={"lr": "0.1", "_tuning_objective_metric": "loss"},
         secondary_status_transitions=[
             SecondaryStatusTransition(
-                status=types.SecondaryStatus.STARTING, start_time=10.0, end_time=11.0
+                status=SecondaryStatus.STARTING, start_time=10.0, end_time=11.0
             ),
             SecondaryStatusTransition(status="MaxRuntimeExceeded", start_time=71.0),
         ],

@@ -17,14 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-from trimtab.store import Finish, SqlStore
-from trimtab.types import (
-    MetricPoint,
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
     ObjectiveStatus,
     SecondaryStatus,
     TrainingJobStatus,
-    TuningJobStatus,
 )
+from trimtab.store import Finish, SqlStore
+from trimtab.types import MetricPoint
 
 COMPLETED = Finish(
     status=TrainingJobStatus.COMPLETED,
@@ -43,7 +43,9 @@ def write(store: SqlStore, job: str, n_trials: int, n_points: int, batch: int) -
             points = [MetricPoint("loss", float(v), time.time()) for v in values]
             store.add_metrics(name, points, objective_metric="loss")
         store.finish(name, COMPLETED)
-    store.update_tuning_job(job, status=TuningJobStatus.COMPLETED, end_time=time.time())
+    store.update_tuning_job(
+        job, status=HyperParameterTuningJobStatus.COMPLETED, end_time=time.time()
+    )
     return {"trials": n_trials}
 
 
@@ -53,7 +55,7 @@ def read(store: SqlStore, job: str) -> dict[str, int]:
     n_trials = polls = partial_polls = 0
     done = False
     while not done:
-        done = store.tuning_job(job).status is TuningJobStatus.COMPLETED
+        done = store.tuning_job(job).status is HyperParameterTuningJobStatus.COMPLETED
         trials = store.trials(job)
         if [t.index for t in trials] != list(range(1, len(trials) + 1)):
             raise AssertionError(f"indexes not 1..n: {[t.index for t in trials]}")

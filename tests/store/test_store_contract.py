@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 
 from trimtab.errors import ResourceInUse, ResourceNotFound, ValidationError
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+)
 from trimtab.store import (
     Finish,
     SqlStore,
@@ -21,13 +27,7 @@ from trimtab.store import (
     TuningJobRecord,
     open_store,
 )
-from trimtab.types import (
-    MetricPoint,
-    ObjectiveStatus,
-    SecondaryStatus,
-    TrainingJobStatus,
-    TuningJobStatus,
-)
+from trimtab.types import MetricPoint
 
 STORE_MODES = ["sqlite-file", "sqlite-memory"]
 NOT_FOUND = "Amazon SageMaker can't find a tuning job called {}. Type another name."
@@ -73,7 +73,7 @@ def record(name: str = "my-job", **changes: object) -> TuningJobRecord:
         request={"HyperParameterTuningJobName": name, "Nested": {"MaxJobs": 3, "L": [1, 2.5]}},
         base_dir="/somewhere",
         seed=2**40 + 1,
-        status=TuningJobStatus.IN_PROGRESS,
+        status=HyperParameterTuningJobStatus.IN_PROGRESS,
         creation_time=10.0,
         last_modified_time=10.0,
     )
@@ -114,7 +114,7 @@ def test_duplicate_name_in_any_case_is_in_use(store: SqlStore) -> None:
     "call",
     [
         lambda s: s.tuning_job("nope"),
-        lambda s: s.update_tuning_job("nope", status=TuningJobStatus.FAILED),
+        lambda s: s.update_tuning_job("nope", status=HyperParameterTuningJobStatus.FAILED),
         lambda s: s.request_stop("nope"),
         lambda s: s.acquire_lease("nope", "me", 10.0),
         lambda s: s.release_lease("nope", "me"),
@@ -137,16 +137,21 @@ def test_tuning_jobs_oldest_first(store: SqlStore) -> None:
 
 def test_update_sets_only_given_fields(store: SqlStore, job: str, clock: FakeClock) -> None:
     clock.now = 99.0
-    updated = store.update_tuning_job(job, status=TuningJobStatus.COMPLETED, runtime_seconds=7.5)
+    updated = store.update_tuning_job(
+        job, status=HyperParameterTuningJobStatus.COMPLETED, runtime_seconds=7.5
+    )
     assert updated == replace(
-        record(), status=TuningJobStatus.COMPLETED, runtime_seconds=7.5, last_modified_time=99.0
+        record(),
+        status=HyperParameterTuningJobStatus.COMPLETED,
+        runtime_seconds=7.5,
+        last_modified_time=99.0,
     )
     details = {"ConvergenceDetected": {"CompleteOnConvergence": "Enabled"}}
     final = store.update_tuning_job(
         job, end_time=100.0, failure_reason="boom", completion_details=details
     )
     assert (final.status, final.end_time, final.failure_reason) == (
-        TuningJobStatus.COMPLETED,
+        HyperParameterTuningJobStatus.COMPLETED,
         100.0,
         "boom",
     )
@@ -156,13 +161,16 @@ def test_update_sets_only_given_fields(store: SqlStore, job: str, clock: FakeClo
 
 def test_request_stop_of_running_job_sets_stopping(store: SqlStore, job: str) -> None:
     stopped = store.request_stop(job)
-    assert (stopped.stop_requested, stopped.status) == (True, TuningJobStatus.STOPPING)
-    assert store.request_stop(job).status is TuningJobStatus.STOPPING  # idempotent
+    assert (stopped.stop_requested, stopped.status) == (
+        True,
+        HyperParameterTuningJobStatus.STOPPING,
+    )
+    assert store.request_stop(job).status is HyperParameterTuningJobStatus.STOPPING  # idempotent
 
 
-@pytest.mark.parametrize("status", [s for s in TuningJobStatus if s.is_finished()])
+@pytest.mark.parametrize("status", [s for s in HyperParameterTuningJobStatus if s.is_finished()])
 def test_request_stop_leaves_finished_job_alone(
-    store: SqlStore, job: str, status: TuningJobStatus
+    store: SqlStore, job: str, status: HyperParameterTuningJobStatus
 ) -> None:
     before = store.update_tuning_job(job, status=status)
     assert store.request_stop(job) == before
@@ -326,7 +334,7 @@ def test_snapshots_never_change(store: SqlStore, job: str) -> None:
         {},
         TrainingJobStatus.IN_PROGRESS,
     )
-    assert job_before.status is TuningJobStatus.IN_PROGRESS
+    assert job_before.status is HyperParameterTuningJobStatus.IN_PROGRESS
     running.final_metrics["x"] = MetricPoint("x", 1.0, 1.0)  # type: ignore[index]
     assert "x" not in store.trial(name).final_metrics  # a snapshot is a copy
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from trimtab.spec.enums import HyperParameterTuningJobStatus
 from trimtab.store import SqlStore, TuningJobRecord
-from trimtab.types import TuningJobStatus
 
 WORKER = Path(__file__).with_name("store_worker.py")
 JOB = "shared-job"
@@ -44,7 +44,7 @@ def store(tmp_path: Path) -> Iterator[SqlStore]:
                 request={},
                 base_dir=str(tmp_path),
                 seed=0,
-                status=TuningJobStatus.IN_PROGRESS,
+                status=HyperParameterTuningJobStatus.IN_PROGRESS,
                 creation_time=time.time(),
                 last_modified_time=time.time(),
             )

@@ -19,20 +19,14 @@ import torch
 
 from trimtab.errors import MissingDependency
 from trimtab.space import SearchSpace
+from trimtab.spec.enums import ObjectiveStatus, ObjectiveType, SecondaryStatus, TrainingJobStatus
 from trimtab.strategies import make_strategy
 from trimtab.strategies._design import ConfigKey, design_size, fresh_design, space_size
 from trimtab.strategies.bayesian import BayesianSearch
 from trimtab.strategies.gp import Observation, propose
 from trimtab.strategies.gp.model import subsample
 from trimtab.strategies.gp.warping import warp
-from trimtab.types import (
-    Direction,
-    ObjectiveStatus,
-    SecondaryStatus,
-    Suggestion,
-    TrainingJobStatus,
-    Trial,
-)
+from trimtab.types import Suggestion, Trial
 from trimtab.warm_start import Prior
 
 Loss = Callable[[Mapping[str, str]], float]
@@ -199,7 +193,7 @@ def test_failed_jobs_count_as_bad_and_are_not_retried() -> None:
 
 def test_maximize_is_minimize_of_the_negated_objective() -> None:
     minimise = BayesianSearch({None: PLANE}, 4)
-    maximise = BayesianSearch({None: PLANE}, 4, directions={None: Direction.MAXIMIZE})
+    maximise = BayesianSearch({None: PLANE}, 4, directions={None: ObjectiveType.MAXIMIZE})
     start = minimise.suggest([], 6)
     as_losses = evaluated(start, bowl)
     as_gains = evaluated(start, bowl, sign=-1.0)
@@ -284,7 +278,9 @@ def test_the_design_fills_the_space_and_continues_where_it_stopped() -> None:
 
 
 def test_made_by_name_with_its_options() -> None:
-    strategy = make_strategy("Bayesian", {None: PLANE}, 0, directions={None: Direction.MAXIMIZE})
+    strategy = make_strategy(
+        "Bayesian", {None: PLANE}, 0, directions={None: ObjectiveType.MAXIMIZE}
+    )
     assert isinstance(strategy, BayesianSearch)
 
 

@@ -17,14 +17,9 @@ import numpy as np
 import pytest
 
 from trimtab.space import SearchSpace
+from trimtab.spec.enums import ObjectiveStatus, SecondaryStatus, TrainingJobStatus
 from trimtab.strategies import GridSearch, RandomSearch, Strategy, make_strategy
-from trimtab.types import (
-    ObjectiveStatus,
-    SecondaryStatus,
-    Suggestion,
-    TrainingJobStatus,
-    Trial,
-)
+from trimtab.types import Suggestion, Trial
 
 Spaces = Mapping[str | None, SearchSpace]
 

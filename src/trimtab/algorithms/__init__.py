@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trimtab.spec import builtin_algorithm
-from trimtab.types import Direction
+from trimtab.spec.enums import ObjectiveType
 
 
 @dataclass(frozen=True)
 class BuiltinAlgorithm:
     name: str  # the image repository name: "seq2seq", "image-classification"
     module: str  # run as `python -m <module>` in the job's folder
-    metrics: Mapping[str, tuple[str, Direction]]  # metric name -> (regex, direction)
+    metrics: Mapping[str, tuple[str, ObjectiveType]]  # metric name -> (regex, direction)
     # a light module with `register(commands)`, adding `trimtab <name> ...` subcommands
     cli_module: str | None = None
 
@@ -33,11 +33,14 @@ BUILTINS: dict[str, BuiltinAlgorithm] = {
         name="seq2seq",
         module="trimtab.algorithms.seq2seq.train",
         metrics={
-            "validation:accuracy": (r"validation:accuracy=([0-9.]+)", Direction.MAXIMIZE),
-            "validation:bleu": (r"validation:bleu=([0-9.]+)", Direction.MAXIMIZE),
-            "validation:perplexity": (r"validation:perplexity=([0-9.]+|inf)", Direction.MINIMIZE),
-            "train:perplexity": (r"train:perplexity=([0-9.]+|inf)", Direction.MINIMIZE),
-            "train:accuracy": (r"train:accuracy=([0-9.]+)", Direction.MAXIMIZE),
+            "validation:accuracy": (r"validation:accuracy=([0-9.]+)", ObjectiveType.MAXIMIZE),
+            "validation:bleu": (r"validation:bleu=([0-9.]+)", ObjectiveType.MAXIMIZE),
+            "validation:perplexity": (
+                r"validation:perplexity=([0-9.]+|inf)",
+                ObjectiveType.MINIMIZE,
+            ),
+            "train:perplexity": (r"train:perplexity=([0-9.]+|inf)", ObjectiveType.MINIMIZE),
+            "train:accuracy": (r"train:accuracy=([0-9.]+)", ObjectiveType.MAXIMIZE),
         },
         cli_module="trimtab.algorithms.seq2seq.cli",
     ),
@@ -48,16 +51,16 @@ BUILTINS: dict[str, BuiltinAlgorithm] = {
         metrics={
             "validation:accuracy": (
                 r"Epoch\[\d+\] Validation-accuracy=([0-9.]+)",
-                Direction.MAXIMIZE,
+                ObjectiveType.MAXIMIZE,
             ),
-            "train:accuracy": (r"Epoch\[\d+\] Train-accuracy=([0-9.]+)", Direction.MAXIMIZE),
+            "train:accuracy": (r"Epoch\[\d+\] Train-accuracy=([0-9.]+)", ObjectiveType.MAXIMIZE),
             "validation:top_k_accuracy": (
                 r"Epoch\[\d+\] Validation-top_k_accuracy_\d+=([0-9.]+)",
-                Direction.MAXIMIZE,
+                ObjectiveType.MAXIMIZE,
             ),
             "train:top_k_accuracy": (
                 r"Epoch\[\d+\] Train-top_k_accuracy_\d+=([0-9.]+)",
-                Direction.MAXIMIZE,
+                ObjectiveType.MAXIMIZE,
             ),
         },
         cli_module="trimtab.algorithms.image_classification.cli",

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from trimtab.types import SecondaryStatus, TrainingJobStatus
+from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from trimtab.backends.contract import (
 )
 from trimtab.backends.resources import assign_gpus, gpus_wanted, local_gpus
 from trimtab.errors import ValidationError
-from trimtab.types import SecondaryStatus, TrainingJobStatus
+from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+_FINISHED = frozenset({"Completed", "Failed", "Stopped"})
+
+
+class _Lifecycle(StrEnum):
+    """A job status: Completed, Failed and Stopped end the job's lifecycle."""
+
+    def is_finished(self) -> bool:
+        return self.value in _FINISHED
+
 
 class Strategy(StrEnum):
     BAYESIAN = "Bayesian"
@@ -31,6 +40,11 @@ class TrainingJobEarlyStoppingType(StrEnum):
 class ObjectiveType(StrEnum):
     MAXIMIZE = "Maximize"
     MINIMIZE = "Minimize"
+
+    @property
+    def sign(self) -> float:
+        """Multiplier that turns the objective into a loss: everything inside minimises."""
+        return -1.0 if self is ObjectiveType.MAXIMIZE else 1.0
 
 
 class CompleteOnConvergence(StrEnum):
@@ -98,7 +112,7 @@ class HyperParameterTuningAllocationStrategy(StrEnum):
     PRIORITIZED = "Prioritized"
 
 
-class HyperParameterTuningJobStatus(StrEnum):
+class HyperParameterTuningJobStatus(_Lifecycle):
     COMPLETED = "Completed"
     IN_PROGRESS = "InProgress"
     FAILED = "Failed"
@@ -108,7 +122,7 @@ class HyperParameterTuningJobStatus(StrEnum):
     DELETE_FAILED = "DeleteFailed"
 
 
-class TrainingJobStatus(StrEnum):
+class TrainingJobStatus(_Lifecycle):
     IN_PROGRESS = "InProgress"
     COMPLETED = "Completed"
     FAILED = "Failed"

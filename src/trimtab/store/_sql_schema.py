@@ -36,7 +36,12 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from trimtab.types import ObjectiveStatus, SecondaryStatus, TrainingJobStatus, TuningJobStatus
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE = "trimtab_write"  # execution option: begin with BEGIN IMMEDIATE (a write transaction)
@@ -69,7 +74,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         float: Double,
         dict[str, Any]: JSON,
-        TuningJobStatus: _enum_type(TuningJobStatus),
+        HyperParameterTuningJobStatus: _enum_type(HyperParameterTuningJobStatus),
         TrainingJobStatus: _enum_type(TrainingJobStatus),
         SecondaryStatus: _enum_type(SecondaryStatus),
         ObjectiveStatus: _enum_type(ObjectiveStatus),
@@ -86,7 +91,7 @@ class TuningJobRow(Base):
     request: Mapped[dict[str, Any]]
     base_dir: Mapped[str]
     seed: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[TuningJobStatus]
+    status: Mapped[HyperParameterTuningJobStatus]
     creation_time: Mapped[float]
     last_modified_time: Mapped[float]
     end_time: Mapped[float | None]

@@ -17,14 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from trimtab.types import (
-    MetricPoint,
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
     ObjectiveStatus,
     SecondaryStatus,
     TrainingJobStatus,
-    Trial,
-    TuningJobStatus,
 )
+from trimtab.types import MetricPoint, Trial
 
 
 class TrialFinishedError(RuntimeError):
@@ -41,7 +40,7 @@ class TuningJobRecord:
     request: Mapping[str, Any]
     base_dir: str  # folder that relative S3Uri / submit-directory paths resolve against
     seed: int  # RandomSeed, or the one trimtab drew at creation when none was given
-    status: TuningJobStatus
+    status: HyperParameterTuningJobStatus
     creation_time: float
     last_modified_time: float
     end_time: float | None = None
@@ -77,7 +76,7 @@ class Store(Protocol):
         self,
         name: str,
         *,
-        status: TuningJobStatus | None = None,
+        status: HyperParameterTuningJobStatus | None = None,
         end_time: float | None = None,
         failure_reason: str | None = None,
         completion_details: Mapping[str, Any] | None = None,

@@ -30,6 +30,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from trimtab import errors
+from trimtab.spec.enums import (
+    HyperParameterTuningJobStatus,
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+)
 from trimtab.store._sql_schema import (
     WRITE,
     Base,
@@ -40,14 +46,7 @@ from trimtab.store._sql_schema import (
     make_engine,
 )
 from trimtab.store.base import Finish, TrialFinishedError, TuningJobRecord
-from trimtab.types import (
-    MetricPoint,
-    ObjectiveStatus,
-    SecondaryStatus,
-    TrainingJobStatus,
-    Trial,
-    TuningJobStatus,
-)
+from trimtab.types import MetricPoint, Trial
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ class SqlStore:
         self,
         name: str,
         *,
-        status: TuningJobStatus | None = None,
+        status: HyperParameterTuningJobStatus | None = None,
         end_time: float | None = None,
         failure_reason: str | None = None,
         completion_details: Mapping[str, Any] | None = None,
@@ -171,8 +170,8 @@ class SqlStore:
             row = _get_job(session, name)
             if not row.status.is_finished():
                 row.stop_requested = True
-                if row.status is TuningJobStatus.IN_PROGRESS:
-                    row.status = TuningJobStatus.STOPPING
+                if row.status is HyperParameterTuningJobStatus.IN_PROGRESS:
+                    row.status = HyperParameterTuningJobStatus.STOPPING
                 row.last_modified_time = self._clock()
             return _job_record(row)
 

@@ -17,7 +17,7 @@ from trimtab.strategies.grid_search import GridSearch
 from trimtab.strategies.random_search import RandomSearch
 
 if TYPE_CHECKING:
-    from trimtab.types import Direction
+    from trimtab.spec.enums import ObjectiveType
     from trimtab.warm_start import Prior
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 Spaces = Mapping[str | None, SearchSpace]
-Directions = Mapping[str | None, "Direction"]
+Directions = Mapping[str | None, "ObjectiveType"]
 
 
 class StrategyFactory(Protocol):

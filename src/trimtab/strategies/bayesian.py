@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from trimtab.space import SearchSpace
+from trimtab.spec.enums import ObjectiveStatus, ObjectiveType
 from trimtab.strategies._design import ConfigKey, config_key, design_size, fresh_design
 from trimtab.strategies.gp import Observation, propose, usable
-from trimtab.types import Direction, ObjectiveStatus, Suggestion, Trial
+from trimtab.types import Suggestion, Trial
 from trimtab.warm_start import Prior
 
 # Every this many model-based configurations (counted over the job), one is a Thompson sample
@@ -46,7 +47,7 @@ class BayesianSearch:
         spaces: Mapping[str | None, SearchSpace],
         seed: int,
         *,
-        directions: Mapping[str | None, Direction] | None = None,
+        directions: Mapping[str | None, ObjectiveType] | None = None,
         prior: Prior | None = None,
     ) -> None:
         if not spaces:
@@ -113,7 +114,7 @@ class BayesianSearch:
         return configs
 
     def _observation(self, trial: Trial) -> Observation:
-        sign = self._directions.get(trial.definition_name, Direction.MINIMIZE).sign
+        sign = self._directions.get(trial.definition_name, ObjectiveType.MINIMIZE).sign
         loss = None if trial.objective is None else sign * trial.objective
         if not _succeeded(trial):
             loss = None
