@@ -31,7 +31,7 @@ import os
 import statistics
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,11 +42,11 @@ import numpy as np
 from benchmarks.report import write_section
 from benchmarks.workers import one_thread
 from trimtab import service
-from trimtab.backends.base import RunSpec, RunState
-from trimtab.job import Job, Settings
-from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
+from trimtab.backends.base import RunSpec
+from trimtab.settings import Settings
 from trimtab.store import open_store
-from trimtab.tuner import Clock, Tuner
+from trimtab.testing import FakeBackend, Script
+from trimtab.tuner import Clock
 
 
 class EpochRunner:
@@ -202,56 +202,26 @@ class Trace:
         return self.reports[-1][0] if self.reports else 0
 
 
-@dataclass
-class InProcessBackend:
-    """Each running job trains one epoch per poll and prints its objective; when the epoch
-    budget is spent, it asks the tuner to stop (as `trimtab stop` would)."""
-
-    problem: Problem
-    budget: int
-    trace: Trace
-    on_budget: Callable[[], object]
-    runners: dict[str, EpochRunner] = field(default_factory=dict)
-    values: dict[str, list[float]] = field(default_factory=dict)
-    stopped: set[str] = field(default_factory=set)
-
-    def launch(self, run: RunSpec) -> str:
-        tuned = {
-            k: v for k, v in run.hyperparameters.items() if not k.startswith(("sagemaker_", "_"))
-        }
-        self.runners[run.training_job_name] = self.problem.runner(tuned)
-        self.values[run.training_job_name] = []
-        return run.training_job_name
-
-    def poll(self, handle: str) -> RunState:
-        if handle in self.stopped:
-            return RunState(
-                finished=True,
-                status=TrainingJobStatus.STOPPED,
-                secondary_status=SecondaryStatus.STOPPED,
-            )
-        values = self.values[handle]
-        if len(values) >= self.problem.max_epochs:
-            return RunState(
-                finished=True,
-                status=TrainingJobStatus.COMPLETED,
-                secondary_status=SecondaryStatus.COMPLETED,
-            )
-        if self.trace.epochs >= self.budget:
-            self.on_budget()
-            return RunState()
-        value = self.runners[handle].step()
+def epoch_lines(
+    problem: Problem, run: RunSpec, budget: int, trace: Trace, on_budget: Callable[[], object]
+) -> Iterator[str]:
+    """One training job, one epoch per poll: it prints its objective after each; while the
+    epoch budget is spent it prints nothing and asks the tuner to stop (as `trimtab stop`
+    would)."""
+    tuned = {k: v for k, v in run.hyperparameters.items() if not k.startswith(("sagemaker_", "_"))}
+    runner = problem.runner(tuned)
+    values: list[float] = []
+    while len(values) < problem.max_epochs:
+        if trace.epochs >= budget:
+            on_budget()
+            yield ""
+            continue
+        value = runner.step()
         values.append(value)
-        if len(values) == self.problem.max_epochs:
-            self.trace.full_trainings.append(self.problem.best(values))
-        self.trace.reports.append((self.trace.epochs + 1, value))
-        return RunState(new_log=f"{self.problem.metric}={value!r}\n")
-
-    def stop(self, handle: str) -> None:
-        self.stopped.add(handle)
-
-    def shutdown(self) -> None:
-        self.stopped.update(self.runners)
+        if len(values) == problem.max_epochs:
+            trace.full_trainings.append(problem.best(values))
+        trace.reports.append((trace.epochs + 1, value))
+        yield f"{problem.metric}={value!r}\n"
 
 
 def trimtab_run(problem: Problem, method: str, seed: int, jobs: int | None = None) -> Trace:
@@ -298,17 +268,19 @@ def trimtab_run(problem: Problem, method: str, seed: int, jobs: int | None = Non
         store = open_store(home=Path(folder) / "home")
         record = service.create_tuning_job(store, request, folder)
         trace = Trace()
-        backend = InProcessBackend(
-            problem,
-            problem.budget_runs * problem.max_epochs if jobs is None else 10**9,
-            trace,
-            lambda: service.stop_tuning_job(store, "bench"),
+        budget = problem.budget_runs * problem.max_epochs if jobs is None else 10**9
+
+        def stop() -> None:
+            service.stop_tuning_job(store, "bench")
+
+        backend = FakeBackend(
+            plan=lambda run, attempt: Script(epoch_lines(problem, run, budget, trace, stop))
         )
         clock = [0.0]
-        tuner = Tuner(
+        tuner = service.make_tuner(
             store,
+            record.name,
             backend,
-            Job.from_record(record),
             Settings(poll_interval=1.0),
             Clock(lambda: clock[0], lambda s: clock.__setitem__(0, clock[0] + s)),
         )

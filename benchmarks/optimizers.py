@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 from trimtab.space import CategoricalRange, NumericRange, SearchSpace
 from trimtab.spec.enums import ObjectiveStatus, ScalingType, SecondaryStatus, TrainingJobStatus
-from trimtab.strategies import make_strategy
-from trimtab.types import Trial
+from trimtab.strategies import Problem, make_strategy
+from trimtab.types import History, Trial
 
 Config = dict[str, str]
 
@@ -52,11 +52,12 @@ def finished_trial(index: int, config: Mapping[str, str], loss: float) -> Trial:
 
 class Trimtab:
     def __init__(self, strategy: str, ranges: Mapping[str, Any], seed: int) -> None:
-        self._strategy = make_strategy(strategy, {None: SearchSpace.from_wire(ranges)}, seed)
+        space = SearchSpace.from_wire(ranges)
+        self._strategy = make_strategy(strategy, Problem({None: space}, seed))
         self._trials: list[Trial] = []
 
     def ask(self, n: int) -> list[Config]:
-        return [dict(s.hyperparameters) for s in self._strategy.suggest(self._trials, n)]
+        return [dict(s.hyperparameters) for s in self._strategy.suggest(History(self._trials), n)]
 
     def tell(self, configs: Sequence[Config], losses: Sequence[float]) -> None:
         for config, loss in zip(configs, losses, strict=True):

@@ -18,7 +18,7 @@ from typing import Any
 
 from benchmarks.report import write_section
 from trimtab import service
-from trimtab.job import Settings
+from trimtab.settings import Settings
 from trimtab.store import open_store
 
 SCRIPT = """\

@@ -1,10 +1,17 @@
-"""Request bodies for tests: script-mode tuning jobs over tests/scripts/."""
+"""Request bodies for tests (script-mode tuning jobs over tests/scripts/), and running one."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from trimtab import service
+from trimtab.backends.base import Backend
+from trimtab.settings import Settings
+from trimtab.store.base import Store
+from trimtab.testing import FakeClock
+from trimtab.tuner import Clock, Tuner
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -73,3 +80,21 @@ def make_request(
             **definition,
         },
     }
+
+
+def run(
+    store: Store,
+    request: dict[str, Any],
+    backend: Backend,
+    clock: FakeClock | None = None,
+    base: Path | None = None,
+) -> Tuner:
+    """Create the tuning job and run it to its end on `backend`, on a clock that moves only when
+    the tuner sleeps; returns the tuner."""
+    record = service.create_tuning_job(store, request, base or Path.cwd())
+    clock = clock or FakeClock()
+    tuner = service.make_tuner(
+        store, record.name, backend, Settings(poll_interval=1.0), Clock(clock.now, clock.sleep)
+    )
+    tuner.run()
+    return tuner

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.fakes import FakeBackend, FakeClock, Script, run
-from tests.jobs import make_request
+from tests.jobs import make_request, run
 from trimtab import service
 from trimtab.backends.base import RunState
-from trimtab.job import Job, Settings
+from trimtab.job import Job
+from trimtab.settings import Settings
 from trimtab.space import SearchSpace
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
@@ -26,11 +26,12 @@ from trimtab.spec.enums import (
     SecondaryStatus,
     TrainingJobStatus,
 )
-from trimtab.stopping import Decision, MedianStopper
+from trimtab.stopping import MedianStopper
 from trimtab.store.base import Store
 from trimtab.strategies.hyperband import Hyperband, bracket_weights, model_points, rung_levels
-from trimtab.tuner import Clock, Tuner
-from trimtab.types import Trial
+from trimtab.testing import FakeBackend, FakeClock, Script
+from trimtab.tuner import Clock
+from trimtab.types import Decision, History, Trial
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,7 @@ def test_median_rule_waits_for_enough_earlier_jobs() -> None:
     curves = {t.training_job_name: [1.0, 1.0] for t in trials[:2]} | {
         trials[2].training_job_name: [9.0, 9.0]
     }
-    assert MedianStopper().decide(trials[2], 2, curves, trials) is Decision.CONTINUE
+    assert MedianStopper().decide(trials[2], 2, History(trials, curves)) is Decision.CONTINUE
 
 
 def test_median_rule_stops_a_job_worse_than_the_median_of_running_averages() -> None:
@@ -70,16 +71,18 @@ def test_median_rule_stops_a_job_worse_than_the_median_of_running_averages() -> 
         trials[4].training_job_name: [9.0, 3.5],  # later job: not a judge of trial 4
     }
     stopper = MedianStopper()
-    assert stopper.decide(trials[3], 2, curves, trials) is Decision.STOP
-    assert stopper.decide(trials[4], 2, curves, trials) is Decision.CONTINUE
-    assert stopper.decide(trials[3], 1, curves, trials) is Decision.CONTINUE  # grace: 1st report
+    assert stopper.decide(trials[3], 2, History(trials, curves)) is Decision.STOP
+    assert stopper.decide(trials[4], 2, History(trials, curves)) is Decision.CONTINUE
+    assert (
+        stopper.decide(trials[3], 1, History(trials, curves)) is Decision.CONTINUE
+    )  # grace: 1st report
 
 
 def test_median_rule_treats_nan_as_the_worst_loss() -> None:
     trials = [trial(i) for i in range(1, 5)]
     curves = {t.training_job_name: [1.0, 1.0] for t in trials[:3]}
     curves[trials[3].training_job_name] = [1.0, math.nan]
-    assert MedianStopper().decide(trials[3], 2, curves, trials) is Decision.STOP
+    assert MedianStopper().decide(trials[3], 2, History(trials, curves)) is Decision.STOP
 
 
 # --- Hyperband's rungs and brackets
@@ -109,18 +112,18 @@ def test_hyperband_keeps_the_best_third_at_a_rung_and_completes_at_max_resource(
     decisions = []
     for loss, t in zip([5.0, 4.0, 6.0, 1.0, 3.0, 2.0], trials, strict=True):
         curves[t.training_job_name] = [loss]
-        decisions.append(hb.decide(t, 1, curves, trials))
+        decisions.append(hb.decide(t, 1, History(trials, curves)))
     # kept when fewer than max(1, n // 3) of the n jobs at the rung are better: the 1st arrives
     # alone, the 2nd beats it, the 3rd is the worst of 3, the 4th is best, the 5th has one
     # better with 1 place kept, the 6th one better with 2 places kept
     keep, stop = Decision.CONTINUE, Decision.STOP
     assert decisions == [keep, keep, stop, keep, stop, keep]
     assert (
-        hb.decide(trials[0], 2, {trials[0].training_job_name: [5.0, 5.0]}, trials)
+        hb.decide(trials[0], 2, History(trials, {trials[0].training_job_name: [5.0, 5.0]}))
         is Decision.CONTINUE
     )
     assert (
-        hb.decide(trials[0], 27, {trials[0].training_job_name: [1.0] * 27}, trials)
+        hb.decide(trials[0], 27, History(trials, {trials[0].training_job_name: [1.0] * 27}))
         is Decision.COMPLETE
     )
 
@@ -143,10 +146,10 @@ def test_hyperband_stops_nobody_at_a_rung_whose_ranks_the_next_level_overturned(
             ]
         return out
 
-    assert hb.decide(newcomer, 1, curves(reversed_at_3=True), trials) is Decision.CONTINUE
-    assert hb.decide(newcomer, 1, curves(reversed_at_3=False), trials) is Decision.STOP
+    assert hb.decide(newcomer, 1, History(trials, curves(reversed_at_3=True))) is Decision.CONTINUE
+    assert hb.decide(newcomer, 1, History(trials, curves(reversed_at_3=False))) is Decision.STOP
     too_few = model_points(hb.spaces[None]) - 1
-    assert hb.decide(newcomer, 1, curves(True, reached_3=too_few), trials) is Decision.STOP
+    assert hb.decide(newcomer, 1, History(trials, curves(True, reached_3=too_few))) is Decision.STOP
 
 
 def test_hyperband_brackets_are_fixed_by_seed_and_index() -> None:
@@ -186,13 +189,13 @@ def test_hyperband_proposes_from_a_model_of_the_highest_rung() -> None:
     hb = hyperband()
     trials, curves = bowl_history(hb, 16)
     assert len(trials) >= model_points(hb.spaces[None])
-    suggested = hb.suggest(trials, 10, curves)
+    suggested = hb.suggest(History(trials, curves), 10)
     xs = [float(s.hyperparameters["x"]) for s in suggested]
     assert sum(abs(x - 0.3) < 0.15 for x in xs) >= 6  # the model's picks (8 in 10 are its own)
-    few = hb.suggest(trials[:3], 10, curves)  # too little data: random draws
+    few = hb.suggest(History(trials[:3], curves), 10)  # too little data: random draws
     assert sum(abs(float(s.hyperparameters["x"]) - 0.3) < 0.15 for s in few) <= 4
     assert len(set(xs)) == 10 and not set(xs) & {float(t.hyperparameters["x"]) for t in trials}
-    assert hb.suggest(trials, 10, curves) == suggested  # the same history, the same picks
+    assert hb.suggest(History(trials, curves), 10) == suggested  # the same history, the same picks
 
 
 def test_hyperband_models_running_jobs_past_the_rung_as_observed_not_pending(
@@ -214,7 +217,7 @@ def test_hyperband_models_running_jobs_past_the_rung_as_observed_not_pending(
         return [{"x": "0.5"}]
 
     monkeypatch.setattr("trimtab.strategies.hyperband._gp_propose", lambda: spy)
-    hb._model(None, [*trials, ahead, behind], curves, 19, [])
+    hb._model(None, History([*trials, ahead, behind], curves), 19, [])
     assert "0.31" in seen["observed"]  # type: ignore[operator]
     assert seen["pending"] == [{"x": "0.9"}]
     assert seen["local"] is False  # rung values are noisy: no refinement around the best
@@ -227,10 +230,11 @@ def test_hyperband_draws_at_random_without_the_bayesian_extra() -> None:
         "logging.basicConfig(level=logging.INFO, stream=sys.stdout, format='%(message)s')\n"
         "from tests.test_early_stopping import bowl_history, hyperband\n"
         "from trimtab.strategies.random_search import RandomSearch\n"
+        "from trimtab.types import History\n"
         "hb = hyperband()\n"
         "trials, curves = bowl_history(hb, 40)\n"
         "drawn = [RandomSearch(hb.spaces, hb.seed).draw(k) for k in range(40, 44)]\n"
-        "print(hb.suggest(trials, 4, curves) == drawn)\n"
+        "print(hb.suggest(History(trials, curves), 4) == drawn)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
@@ -370,10 +374,10 @@ def test_restarted_tuner_judges_from_the_stored_curves(store: Store, tmp_path: P
 
     clock.on_sleep = crash
     with pytest.raises(SystemExit):
-        Tuner(
+        service.make_tuner(
             store,
+            record.name,
             curve_plan(9),
-            Job.from_record(record),
             Settings(poll_interval=1.0),
             Clock(clock.now, clock.sleep),
         ).run()

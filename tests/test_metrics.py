@@ -16,7 +16,6 @@ from trimtab.metrics import (
     LogScanner,
     MetricDefinition,
     compile_definitions,
-    final_values,
     parse_lines,
 )
 from trimtab.types import MetricPoint
@@ -107,16 +106,6 @@ def test_garbage_never_raises() -> None:
     for text in ["\x00\xff\ufffd", "=" * 1000, "\n\n\r\r", "1e999999\n", "=\n" * 10]:
         scanner.feed(text, 0.0)
     scanner.flush(0.0)
-
-
-def test_final_values_are_the_latest_per_metric() -> None:
-    points = [
-        MetricPoint("loss", 3.0, 1.0),
-        MetricPoint("acc", 0.5, 1.0),
-        MetricPoint("loss", 2.0, 2.0),
-        MetricPoint("loss", 1.0, 2.0),  # same second: the later line wins
-    ]
-    assert final_values(points) == {"loss": points[3], "acc": points[1]}
 
 
 log_text = st.text(alphabet="loss=0123456789.-e \t\r\n#x", max_size=300)

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeBackend, FakeClock, Script, loss_of, run
-from tests.jobs import make_request
+from tests.jobs import make_request, run
 from trimtab import service
-from trimtab import tuner as tuner_module
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.errors import ResourceInUse, ValidationError
-from trimtab.job import Job, Settings
+from trimtab.settings import Settings
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
     ObjectiveStatus,
@@ -24,15 +22,19 @@ from trimtab.spec.enums import (
 )
 from trimtab.store import open_store
 from trimtab.store.base import Store
-from trimtab.strategies import make_strategy
-from trimtab.tuner import Clock, Tuner
+from trimtab.strategies import Problem, Strategy, make_strategy
+from trimtab.testing import FakeBackend, FakeClock, Script
+from trimtab.testing.fakes import quadratic
+from trimtab.tuner import Clock
 
 
 def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(
     store: Store, tmp_path: Path
 ) -> None:
     backend = FakeBackend(
-        plan=lambda r, a: Script(["epoch 1\n", f"loss={loss_of(r) + 1}\n", f"loss={loss_of(r)}\n"])
+        plan=lambda r, a: Script(
+            ["epoch 1\n", f"loss={quadratic(r) + 1}\n", f"loss={quadratic(r)}\n"]
+        )
     )
     run(store, make_request(max_jobs=7, max_parallel=3), backend, base=tmp_path)
     record = store.tuning_job("t-job")
@@ -45,7 +47,7 @@ def test_runs_every_job_within_the_parallel_limit_and_picks_the_best(
     )
     # the final objective is the last value reported, not the best one
     losses = {
-        t.training_job_name: loss_of(
+        t.training_job_name: quadratic(
             next(r for r in backend.launches if r.training_job_name == t.training_job_name)
         )
         for t in trials
@@ -269,10 +271,10 @@ def test_resume_continues_with_the_same_random_configurations(store: Store, tmp_
             raise SystemExit  # the tuner dies without cleaning up
 
     clock.on_sleep = crash
-    tuner = Tuner(
+    tuner = service.make_tuner(
         store,
+        record.name,
         backend,
-        Job.from_record(record),
         Settings(poll_interval=1.0),
         Clock(clock.now, clock.sleep),
     )
@@ -332,17 +334,17 @@ def test_warm_start_hands_the_parents_results_to_the_strategy(
         "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
         "WarmStartType": "IdenticalDataAndAlgorithm",
     }
-    seen = {}
+    seen: dict[str, Problem] = {}
     real = make_strategy
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.update(kwargs)
-        return real(*args, **kwargs)
+    def spy(name: str, problem: Problem) -> Strategy:
+        seen["problem"] = problem
+        return real(name, problem)
 
-    monkeypatch.setattr(tuner_module, "make_strategy", spy)
+    monkeypatch.setattr(service, "make_strategy", spy)
     run(store, child, FakeBackend(), base=tmp_path)
-    assert {t.tuning_job_name for t in seen["prior"].trials} == {"parent"}
-    assert len(seen["prior"].trials) == 3
+    assert {t.tuning_job_name for t in seen["problem"].prior.trials} == {"parent"}
+    assert len(seen["problem"].prior.trials) == 3
 
 
 def test_warm_start_needs_a_strategy_that_learns(store: Store, tmp_path: Path) -> None:

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeBackend
-from tests.fakes import run as run_job
 from tests.jobs import make_request
+from tests.jobs import run as run_job
 from trimtab import service, warm_start
 from trimtab.errors import ValidationError
 from trimtab.space import SearchSpace
+from trimtab.spec.parse import read_stored
 from trimtab.store.base import Store
+from trimtab.testing import FakeBackend
 
 RANGES = {
     "ContinuousParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "1"}],
@@ -93,7 +94,7 @@ def test_parent_configurations_outside_the_new_ranges_are_left_out(
         "IntegerParameterRanges": [{"Name": "y", "MinValue": "0", "MaxValue": "5"}],
     }
     record = service.create_tuning_job(store, child([parent], ranges=narrower), Path.cwd())
-    prior = warm_start.prior(store, record)
+    prior = warm_start.prior(store, read_stored(record.request))
     inside = [t for t in store.trials(parent) if float(t.hyperparameters["x"]) <= 0.5]
     assert 0 < len(inside) < 6
     assert [t.training_job_name for t in prior.trials] == [t.training_job_name for t in inside]
@@ -118,7 +119,7 @@ def test_fit_into_takes_static_values_and_drops_what_does_not_fit() -> None:
 
 def test_transfer_learning_warps_each_parent_apart(store: Store, parent: str) -> None:
     record = service.create_tuning_job(store, child([parent], "TransferLearning"), Path.cwd())
-    prior = warm_start.prior(store, record)
+    prior = warm_start.prior(store, read_stored(record.request))
     assert prior.transfer and len(prior.trials) == 6
 
 

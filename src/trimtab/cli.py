@@ -24,10 +24,12 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
 
-from trimtab import __version__, analytics, display, service
+from trimtab import __version__, service
 from trimtab.algorithms import BUILTINS
 from trimtab.errors import TrimtabError, training_job_not_found
-from trimtab.job import Settings
+from trimtab.reports import console as display
+from trimtab.reports import responses, rows
+from trimtab.settings import Settings, default_home
 from trimtab.spec.enums import HyperParameterTuningJobStatus, TrainingJobStatus
 from trimtab.store import Store, open_store
 
@@ -77,7 +79,7 @@ def _run(store: Store, name: str, args: argparse.Namespace) -> int:
 
 def cmd_tune(store: Store, args: argparse.Namespace) -> int:
     record = service.create_from_file(store, args.job_file, name=args.name)
-    console.print(f"Created tuning job [bold]{record.name}[/bold] (store: {_home()})")
+    console.print(f"Created tuning job [bold]{record.name}[/bold] (store: {default_home()})")
     return _run(store, record.name, args)
 
 
@@ -141,21 +143,17 @@ def cmd_logs(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_analytics(store: Store, args: argparse.Namespace) -> int:
     record = store.tuning_job(args.name)
-    rows = analytics.analytics_rows(record, store.trials(record.name))
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    table = rows.analytics_rows(store.trials(record.name))
+    columns = list(dict.fromkeys(key for row in table for key in row))
     out = sys.stdout if args.csv == "-" else open(args.csv, "w", newline="")  # noqa: SIM115
     try:
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(table)
     finally:
         if out is not sys.stdout:
             out.close()
     return 0
-
-
-def _home() -> str:
-    return os.environ.get("TRIMTAB_HOME", str(Path.home() / ".trimtab"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -198,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     jobs = command("training-jobs", cmd_training_jobs, "ListTrainingJobsForHyperParameterTuningJob")
     jobs.add_argument("name")
     jobs.add_argument("--json", action="store_true", help="the API's JSON response")
-    jobs.add_argument("--sort-by", choices=analytics.SORT_KEYS, default="Name")
+    jobs.add_argument("--sort-by", choices=responses.SORT_KEYS, default="Name")
     jobs.add_argument("--sort-order", choices=("Ascending", "Descending"), default="Ascending")
     jobs.add_argument("--status", choices=[str(s) for s in TrainingJobStatus])
     listing = command("list", cmd_list, "ListHyperParameterTuningJobs")

@@ -148,13 +148,3 @@ class LogScanner:
         """Parse what is left of the last line (the job has ended) and start afresh."""
         rest, self._rest, self._dropping = self._rest, "", False
         return parse_lines([rest], self.definitions, timestamp) if rest else []
-
-
-def final_values(points: Iterable[MetricPoint]) -> dict[str, MetricPoint]:
-    """The latest point per metric name (SageMaker's FinalMetricDataList); later wins ties."""
-    final: dict[str, MetricPoint] = {}
-    for point in points:
-        current = final.get(point.name)
-        if current is None or point.timestamp >= current.timestamp:
-            final[point.name] = point
-    return final

@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trimtab import analytics, service
+from trimtab import service
 from trimtab.errors import MissingDependency
+from trimtab.reports.rows import analytics_rows
 from trimtab.store import Store, open_store
 
 if TYPE_CHECKING:
@@ -326,4 +327,4 @@ class HyperparameterTuningJobAnalytics:
                 "pip install 'trimtab[analytics]'"
             ) from None
         record = self.store.tuning_job(self.name)
-        return pd.DataFrame(analytics.analytics_rows(record, self.store.trials(record.name)))
+        return pd.DataFrame(analytics_rows(self.store.trials(record.name)))

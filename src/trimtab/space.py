@@ -52,6 +52,7 @@ import numpy as np
 
 from trimtab.errors import ValidationError
 from trimtab.spec.enums import ScalingType
+from trimtab.spec.tuning import ParameterRanges
 
 AUTO_LOG_RATIO = 100.0  # Auto resolves to Logarithmic when MaxValue / MinValue >= this
 
@@ -180,6 +181,11 @@ class SearchSpace:
     """A definition's tunable hyperparameters and their encoding in `[0, 1]^dim`."""
 
     ranges: tuple[Range, ...]
+
+    @classmethod
+    def from_ranges(cls, ranges: ParameterRanges | None) -> SearchSpace:
+        """Build from a request's parsed `ParameterRanges` (none: an empty space)."""
+        return cls.from_wire(ranges.to_wire() if ranges is not None else {})
 
     @classmethod
     def from_wire(cls, parameter_ranges: Mapping[str, Any]) -> SearchSpace:

@@ -1,14 +1,15 @@
-"""The shared vocabulary: metric points, trials and suggestions.
+"""The shared vocabulary: metric points, trials, a tuning job's history, suggestions, decisions.
 
-Everything here is plain, immutable data. The store hands out `Trial` snapshots that later
-writes never change; strategies and stoppers read them and decide. The statuses a trial has are
-SageMaker's own, defined once in `trimtab.spec.enums`.
+Everything here is plain data. The store hands out `Trial` snapshots that later writes never
+change; strategies and stoppers read a `History` of them and decide. The statuses a trial has
+are SageMaker's own, defined once in `trimtab.spec.enums`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from trimtab.spec.enums import ObjectiveStatus, SecondaryStatus, TrainingJobStatus
 
@@ -62,3 +63,28 @@ class Trial:
     def is_pending(self) -> bool:
         """Still running (or about to): its result is not known yet."""
         return not self.status.is_finished()
+
+
+Curves = Mapping[str, Sequence[float]]  # training job name -> losses, one per report
+
+
+@dataclass(frozen=True)
+class History:
+    """What a strategy or a stopper knows of a tuning job when it decides.
+
+    `trials` is every trial so far, finished and pending alike. `curves` holds each trial's
+    objective as losses (turned so that lower is better), one value per report: the n-th value
+    is the objective after n units of resource (epochs). Both are valid for the call they are
+    passed to; keep nothing of them, so that a resumed job decides exactly as the first run.
+    """
+
+    trials: Sequence[Trial]
+    curves: Curves = field(default_factory=dict)
+
+
+class Decision(StrEnum):
+    """A stopper's verdict on a running training job."""
+
+    CONTINUE = "Continue"
+    STOP = "Stop"  # stop it early: it ends Stopped
+    COMPLETE = "Complete"  # it has had all the resource it gets: stop it, it ends Completed

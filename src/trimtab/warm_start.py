@@ -1,12 +1,12 @@
 """Warm start (`WarmStartConfig`): parent tuning jobs' results seed a new job's search.
 
-Three things, each a function of the store:
+Two things, each a function of the store and the parsed request:
 
 - `validate` (at CreateHyperParameterTuningJob): every parent exists, has ended (Completed,
   Stopped or Failed), has the same objective (metric and direction), has one training job
   definition, and gives each hyperparameter the new job also tunes the same type (integer,
   continuous or categorical). Violations are reported together, in SageMaker's words.
-- `prior` (when the tuner builds the strategy): the parents' finished training jobs, mapped
+- `prior` (when the service builds the strategy): the parents' finished training jobs, mapped
   into the new job's ranges, for the strategy to learn from. A hyperparameter that is tunable
   now but was static in a parent takes the parent's static value; one no longer tuned is
   dropped. **A parent configuration outside the new ranges** (a number outside
@@ -15,68 +15,45 @@ Three things, each a function of the store:
   would credit the boundary with a result it never had. With `IdenticalDataAndAlgorithm` all
   results are one objective; with `TransferLearning` each parent's losses are warped on their
   own (the data changed, so only their order is comparable).
-- `overall_best` (Describe's `OverallBestTrainingJob`, `IdenticalDataAndAlgorithm` only): the
-  best training job of the new job and all its parents.
+
+Describe's `OverallBestTrainingJob` over a job and its parents is a reader's business
+(`trimtab.reports`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
 
-from trimtab import analytics
 from trimtab.errors import ResourceNotFound
 from trimtab.space import CategoricalRange, NumericRange, SearchSpace
+from trimtab.spec.enums import WarmStartType
 from trimtab.spec.messages import validation_error, violation
-from trimtab.store.base import Store, TuningJobRecord
+from trimtab.spec.parse import read_stored
+from trimtab.spec.request import CreateHyperParameterTuningJobRequest
+from trimtab.spec.views import DefinitionView, definition_views
+from trimtab.store.base import Store
+from trimtab.strategies.base import Prior
 from trimtab.types import Trial
 
 logger = logging.getLogger(__name__)
 
-IDENTICAL = "IdenticalDataAndAlgorithm"
-TRANSFER = "TransferLearning"
 _PARENTS = "WarmStartConfig.ParentHyperParameterTuningJobs"
 
 
-@dataclass(frozen=True)
-class Prior:
-    """Parents' finished training jobs, already mapped into the new job's ranges."""
-
-    trials: tuple[Trial, ...] = ()
-    transfer: bool = False  # TransferLearning: warp each parent's losses on their own
-
-    @property
-    def jobs(self) -> frozenset[str]:
-        return frozenset(t.tuning_job_name for t in self.trials)
-
-    def group(self, trial: Trial) -> str:
-        """Which losses `trial`'s is warped with (see `propose.Observation.group`)."""
-        return trial.tuning_job_name if self.transfer else ""
+def parents(request: CreateHyperParameterTuningJobRequest) -> list[str]:
+    """The parent tuning jobs' names, in the order given."""
+    config = request.warm_start_config
+    if config is None:
+        return []
+    return [p.hyper_parameter_tuning_job_name for p in config.parent_hyper_parameter_tuning_jobs]
 
 
-def _parents(request: Mapping[str, Any]) -> list[str]:
-    config = request.get("WarmStartConfig") or {}
-    return [
-        p["HyperParameterTuningJobName"] for p in config.get("ParentHyperParameterTuningJobs", [])
-    ]
-
-
-def _single(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    definitions = analytics.definitions(request)
-    return definitions[0] if "TrainingJobDefinition" in request else None
-
-
-def _space(request: Mapping[str, Any]) -> tuple[SearchSpace, Mapping[str, str]]:
-    """A single-definition request's search space and static hyperparameters."""
-    definition = _single(request) or {}
-    ranges = (
-        definition.get("HyperParameterRanges")
-        or request["HyperParameterTuningJobConfig"].get("ParameterRanges")
-        or {}
-    )
-    return SearchSpace.from_wire(ranges), definition.get("StaticHyperParameters") or {}
+def _single(request: CreateHyperParameterTuningJobRequest) -> DefinitionView | None:
+    """The request's one TrainingJobDefinition, or None when it has TrainingJobDefinitions."""
+    views = definition_views(request)
+    return views[0] if request.training_job_definition is not None and views else None
 
 
 def _kinds(space: SearchSpace) -> dict[str, str]:
@@ -88,14 +65,15 @@ def _kinds(space: SearchSpace) -> dict[str, str]:
     }
 
 
-def validate(store: Store, request: Mapping[str, Any]) -> None:
+def validate(store: Store, request: CreateHyperParameterTuningJobRequest) -> None:
     """Raise one `ValidationError` listing every reason the parents cannot seed `request`."""
-    if not _parents(request):
-        return
-    metric, direction = analytics.objectives(request)[None]
-    kinds = _kinds(_space(request)[0])
+    mine = _single(request)
+    if not parents(request) or mine is None or mine.objective is None:
+        return  # no warm start (the spec refuses it with TrainingJobDefinitions)
+    metric, direction = mine.objective.metric_name, mine.objective.type
+    kinds = _kinds(SearchSpace.from_ranges(mine.ranges))
     problems: list[str] = []
-    for i, name in enumerate(_parents(request)):
+    for i, name in enumerate(parents(request)):
         path = f"{_PARENTS}.{i}.HyperParameterTuningJobName"
         try:
             parent = store.tuning_job(name)
@@ -111,7 +89,8 @@ def validate(store: Store, request: Mapping[str, Any]) -> None:
                     "Stopped or Failed",
                 )
             )
-        if _single(parent.request) is None:
+        theirs = _single(read_stored(parent.request))
+        if theirs is None or theirs.objective is None:
             problems.append(
                 violation(
                     path,
@@ -121,17 +100,17 @@ def validate(store: Store, request: Mapping[str, Any]) -> None:
                 )
             )
             continue
-        theirs = analytics.objectives(parent.request)[None]
-        if theirs != (metric, direction):
+        objective = theirs.objective
+        if (objective.metric_name, objective.type) != (metric, direction):
             problems.append(
                 violation(
                     path,
                     name,
-                    f"the parent's objective is {theirs[1]} '{theirs[0]}' but this job's is "
-                    f"{direction} '{metric}'; warm start needs the same objective",
+                    f"the parent's objective is {objective.type} '{objective.metric_name}' but "
+                    f"this job's is {direction} '{metric}'; warm start needs the same objective",
                 )
             )
-        for param, kind in _kinds(_space(parent.request)[0]).items():
+        for param, kind in _kinds(SearchSpace.from_ranges(theirs.ranges)).items():
             if param in kinds and kinds[param] != kind:
                 problems.append(
                     violation(
@@ -167,22 +146,23 @@ def fit_into(
     return space.decode(space.encode(config))  # the strategy's own spelling of the values
 
 
-def prior(store: Store, record: TuningJobRecord) -> Prior:
-    """The parents' finished training jobs, mapped into `record`'s ranges (module docstring)."""
-    parents = _parents(record.request)
-    if not parents:
+def prior(store: Store, request: CreateHyperParameterTuningJobRequest) -> Prior:
+    """The parents' finished training jobs, mapped into `request`'s ranges (module docstring)."""
+    mine = _single(request)
+    if not parents(request) or mine is None or request.warm_start_config is None:
         return Prior()
-    space = _space(record.request)[0]
+    space = SearchSpace.from_ranges(mine.ranges)
     kept: list[Trial] = []
     total = 0
-    for name in parents:
+    for name in parents(request):
         parent = store.tuning_job(name)
-        static = _space(parent.request)[1]
+        theirs = _single(read_stored(parent.request))
+        static = theirs.definition.static_hyper_parameters if theirs is not None else None
         for trial in store.trials(parent.name):
             if trial.is_pending:
                 continue
             total += 1
-            config = fit_into(space, trial.hyperparameters, static)
+            config = fit_into(space, trial.hyperparameters, static or {})
             if config is not None:
                 kept.append(replace(trial, hyperparameters=config, definition_name=None))
     if len(kept) < total:
@@ -191,32 +171,5 @@ def prior(store: Store, record: TuningJobRecord) -> Prior:
             total - len(kept),
             total,
         )
-    transfer = record.request["WarmStartConfig"]["WarmStartType"] == TRANSFER
+    transfer = request.warm_start_config.warm_start_type is WarmStartType.TRANSFER_LEARNING
     return Prior(tuple(kept), transfer)
-
-
-def overall_best(
-    store: Store, record: TuningJobRecord, trials: Sequence[Trial]
-) -> tuple[TuningJobRecord, Trial] | None:
-    """Best training job over `record` and its parents (IdenticalDataAndAlgorithm), or None."""
-    config = record.request.get("WarmStartConfig") or {}
-    if config.get("WarmStartType") != IDENTICAL:
-        return None
-    _, direction = analytics.objectives(record.request)[None]
-    jobs: list[tuple[TuningJobRecord, Sequence[Trial]]] = [(record, trials)]
-    for name in _parents(record.request):
-        try:
-            parent = store.tuning_job(name)
-        except ResourceNotFound:  # deleted since: its jobs no longer count
-            continue
-        jobs.append((parent, store.trials(parent.name)))
-    ranked = [
-        (direction.sign * best.objective, best.creation_time, job, best)
-        for job, job_trials in jobs
-        if (best := analytics.best_trial(job.request, job_trials)) is not None
-        and best.objective is not None
-    ]
-    if not ranked:
-        return None
-    _, _, job, best = min(ranked, key=lambda r: (r[0], r[1]))
-    return job, best

@@ -16,7 +16,6 @@ from trimtab.backends.contract import (
     MlPaths,
     build_command,
     build_environment,
-    decode_hyperparameter,
     merge_environment,
     pack_artifacts,
     prepare_tree,
@@ -25,6 +24,7 @@ from trimtab.backends.contract import (
     to_cmd_args,
 )
 from trimtab.errors import ValidationError
+from trimtab.spec.hyperparameters import decode
 
 # What the SageMaker Python SDK sends for a framework estimator inside a tuning job.
 SDK_HYPERPARAMETERS = {
@@ -81,7 +81,7 @@ def make_run(tmp_path: Path, **changes: object) -> RunSpec:
     ],
 )
 def test_values_are_json_decoded_else_kept_raw(raw: str, decoded: object) -> None:
-    assert decode_hyperparameter(raw) == decoded
+    assert decode(raw) == decoded
 
 
 def test_argv_is_what_the_toolkit_passes_for_an_sdk_tuning_job() -> None:

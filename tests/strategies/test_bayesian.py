@@ -20,14 +20,13 @@ import torch
 from trimtab.errors import MissingDependency
 from trimtab.space import SearchSpace
 from trimtab.spec.enums import ObjectiveStatus, ObjectiveType, SecondaryStatus, TrainingJobStatus
-from trimtab.strategies import make_strategy
+from trimtab.strategies import Prior, Problem, make_strategy
 from trimtab.strategies._design import ConfigKey, design_size, fresh_design, space_size
 from trimtab.strategies.bayesian import BayesianSearch
 from trimtab.strategies.gp import Observation, propose
 from trimtab.strategies.gp.model import subsample
 from trimtab.strategies.gp.warping import warp
-from trimtab.types import Suggestion, Trial
-from trimtab.warm_start import Prior
+from trimtab.types import History, Suggestion, Trial
 
 Loss = Callable[[Mapping[str, str]], float]
 
@@ -108,7 +107,7 @@ def evaluated(
 def optimise(strategy: BayesianSearch, loss: Loss, rounds: int, batch: int = 4) -> list[Trial]:
     trials: list[Trial] = []
     for _ in range(rounds):
-        trials += evaluated(strategy.suggest(trials, batch), loss, len(trials))
+        trials += evaluated(strategy.suggest(History(trials), batch), loss, len(trials))
     return trials
 
 
@@ -149,23 +148,23 @@ def test_mixed_space_finds_the_right_integer_and_category() -> None:
 def test_a_finite_space_is_tried_once_each_then_exhausted() -> None:
     strategy = BayesianSearch({None: FINITE}, 0)
     trials = optimise(strategy, lambda c: int(c["n"]) + (c["c"] == "b"), rounds=2)
-    trials += evaluated(strategy.suggest(trials, 4), lambda c: 0.0, len(trials))
+    trials += evaluated(strategy.suggest(History(trials), 4), lambda c: 0.0, len(trials))
     assert len(trials) == space_size(FINITE) == 6
     assert len(set(keys(trials))) == 6
-    assert strategy.suggest(trials, 4) == []
+    assert strategy.suggest(History(trials), 4) == []
 
 
 def test_a_batch_spreads_out_and_pending_trials_move_the_next_pick() -> None:
     strategy = BayesianSearch({None: PLANE}, 1)
     trials = optimise(strategy, bowl, rounds=2)
-    batch = strategy.suggest(trials, 4)
+    batch = strategy.suggest(History(trials), 4)
     assert len(set(keys(batch))) == 4
     points = np.array([PLANE.encode(s.hyperparameters) for s in batch])
     gaps = [np.linalg.norm(a - b) for i, a in enumerate(points) for b in points[i + 1 :]]
     assert min(gaps) > 1e-3  # not one point four times
-    (alone,) = strategy.suggest(trials, 1)
+    (alone,) = strategy.suggest(History(trials), 1)
     running = [trial(len(trials) + 1, alone.hyperparameters, status=TrainingJobStatus.IN_PROGRESS)]
-    (beside,) = strategy.suggest(trials + running, 1)
+    (beside,) = strategy.suggest(History(trials + running), 1)
     assert beside != alone
 
 
@@ -181,12 +180,12 @@ def test_failed_jobs_count_as_bad_and_are_not_retried() -> None:
     strategy = BayesianSearch({None: PLANE}, 2)
     trials: list[Trial] = []
     for _ in range(3):
-        for s in strategy.suggest(trials, 4):
+        for s in strategy.suggest(History(trials), 4):
             loss = crash_right(s.hyperparameters)
             status = TrainingJobStatus.FAILED if loss is None else TrainingJobStatus.COMPLETED
             trials.append(trial(len(trials) + 1, s.hyperparameters, loss, status))
     assert any(t.objective_status is ObjectiveStatus.FAILED for t in trials)
-    following = strategy.suggest(trials, 4)
+    following = strategy.suggest(History(trials), 4)
     assert sum(float(s.hyperparameters["x"]) <= 0.5 for s in following) >= 3
     assert not set(keys(following)) & set(keys(trials))
 
@@ -194,14 +193,15 @@ def test_failed_jobs_count_as_bad_and_are_not_retried() -> None:
 def test_maximize_is_minimize_of_the_negated_objective() -> None:
     minimise = BayesianSearch({None: PLANE}, 4)
     maximise = BayesianSearch({None: PLANE}, 4, directions={None: ObjectiveType.MAXIMIZE})
-    start = minimise.suggest([], 6)
+    start = minimise.suggest(History([]), 6)
     as_losses = evaluated(start, bowl)
     as_gains = evaluated(start, bowl, sign=-1.0)
-    assert minimise.suggest(as_losses, 2) == maximise.suggest(as_gains, 2)
+    assert minimise.suggest(History(as_losses), 2) == maximise.suggest(History(as_gains), 2)
 
 
 def test_a_seed_repeats_a_run_and_leaves_torch_alone() -> None:
-    history = evaluated(BayesianSearch({None: MIXED}, 5).suggest([], 5), mixed_loss)
+    trials = evaluated(BayesianSearch({None: MIXED}, 5).suggest(History([]), 5), mixed_loss)
+    history = History(trials)
     rng_state, threads = torch.get_rng_state(), torch.get_num_threads()
     first = BayesianSearch({None: MIXED}, 5).suggest(history, 2)
     assert torch.equal(torch.get_rng_state(), rng_state)
@@ -217,8 +217,8 @@ def test_prior_results_replace_the_design_and_are_not_proposed_again() -> None:
     parent = optimise(BayesianSearch({None: PLANE}, 7), bowl, rounds=2)
     parents = tuple(trial(t.index, t.hyperparameters, t.objective, job="parent") for t in parent)
     warm = BayesianSearch({None: PLANE}, 8, prior=Prior(parents))
-    first = warm.suggest([], 2)
-    cold = BayesianSearch({None: PLANE}, 8).suggest([], 2)
+    first = warm.suggest(History([]), 2)
+    cold = BayesianSearch({None: PLANE}, 8).suggest(History([]), 2)
     assert first != cold  # model-based from the start, not the Sobol design
     assert not set(keys(first)) & set(keys(parents))
     assert min(bowl(s.hyperparameters) for s in first) < 0.02  # near the parents' best
@@ -278,9 +278,8 @@ def test_the_design_fills_the_space_and_continues_where_it_stopped() -> None:
 
 
 def test_made_by_name_with_its_options() -> None:
-    strategy = make_strategy(
-        "Bayesian", {None: PLANE}, 0, directions={None: ObjectiveType.MAXIMIZE}
-    )
+    problem = Problem({None: PLANE}, 0, directions={None: ObjectiveType.MAXIMIZE})
+    strategy = make_strategy("Bayesian", problem)
     assert isinstance(strategy, BayesianSearch)
 
 
@@ -289,10 +288,10 @@ def test_missing_botorch_names_the_extra() -> None:
         "import sys\n"
         "sys.modules['botorch'] = None\n"
         "from trimtab.space import SearchSpace\n"
-        "from trimtab.strategies import make_strategy\n"
+        "from trimtab.strategies import Problem, make_strategy\n"
         "from trimtab.errors import MissingDependency\n"
         "try:\n"
-        "    make_strategy('Bayesian', {None: SearchSpace(())}, 0)\n"
+        "    make_strategy('Bayesian', Problem({None: SearchSpace(())}, 0))\n"
         "except MissingDependency as error:\n"
         "    print(error.message)\n"
     )

@@ -25,28 +25,13 @@ from typing import Final
 
 from trimtab.backends.base import Channel, RunSpec
 from trimtab.errors import ValidationError
+from trimtab.spec.hyperparameters import PROGRAM, RESERVED, SUBMIT_DIRECTORY, decode, is_reserved
 
 logger = logging.getLogger(__name__)
 
 HOST: Final = "algo-1"
 INSTANCE_GROUP: Final = "homogeneousCluster"
-PROGRAM: Final = "sagemaker_program"
-SUBMIT_DIRECTORY: Final = "sagemaker_submit_directory"
 FAILURE_REASON_LIMIT: Final = 1024
-# Hyperparameters the toolkit keeps from the script (besides every other `sagemaker_*` one).
-RESERVED_HYPERPARAMETERS: Final = frozenset(
-    {
-        PROGRAM,
-        SUBMIT_DIRECTORY,
-        "sagemaker_enable_cloudwatch_metrics",
-        "sagemaker_region",
-        "sagemaker_container_log_level",
-        "sagemaker_job_name",
-        "default_user_module_name",
-        "_tuning_objective_metric",
-        "sagemaker_s3_output",
-    }
-)
 _OPT_ML: Final = "/opt/ml"
 
 
@@ -96,14 +81,6 @@ class MlPaths:
 # --- hyperparameters and argv (toolkit: environment.read_hyperparameters, mapping.to_cmd_args)
 
 
-def decode_hyperparameter(value: str) -> object:
-    """JSON-decode a value as the toolkit does, keeping the raw string when that fails."""
-    try:
-        return json.loads(value)
-    except (ValueError, TypeError, RecursionError):
-        return value
-
-
 def split_hyperparameters(
     hyperparameters: Mapping[str, str],
 ) -> tuple[dict[str, object], dict[str, object]]:
@@ -111,8 +88,7 @@ def split_hyperparameters(
     user: dict[str, object] = {}
     sagemaker: dict[str, object] = {}
     for name, raw in hyperparameters.items():
-        reserved = name in RESERVED_HYPERPARAMETERS or name.startswith("sagemaker_")
-        (sagemaker if reserved else user)[name] = decode_hyperparameter(raw)
+        (sagemaker if is_reserved(name) else user)[name] = decode(raw)
     return user, sagemaker
 
 
@@ -136,7 +112,7 @@ def to_cmd_args(hyperparameters: Mapping[str, object]) -> list[str]:
 def entry_point(run: RunSpec) -> str:
     """The script to run: `SAGEMAKER_PROGRAM` from the environment, else `sagemaker_program`."""
     raw = run.environment.get("SAGEMAKER_PROGRAM") or run.hyperparameters.get(PROGRAM)
-    entry = "" if raw is None else str(decode_hyperparameter(raw))
+    entry = "" if raw is None else str(decode(raw))
     if not entry:
         raise ValidationError(
             f"Value {raw!r} for hyperparameter '{PROGRAM}' of training job "
@@ -210,7 +186,7 @@ def training_environment(
     group = {"instance_group_name": INSTANCE_GROUP, "instance_type": run.instance_type}
     return {
         "additional_framework_parameters": {
-            k: v for k, v in sagemaker.items() if k not in RESERVED_HYPERPARAMETERS
+            k: v for k, v in sagemaker.items() if k not in RESERVED
         },
         "channel_input_dirs": {c.name: str(paths.channel(c.name)) for c in run.channels},
         "current_host": HOST,

@@ -78,11 +78,26 @@ def parse_request(
     return request
 
 
-def load_request_file(path: str | os.PathLike[str]) -> CreateHyperParameterTuningJobRequest:
-    """`parse_request` of a JSON file, with a ValidationError if it cannot be read."""
+def read_stored(request: Mapping[str, Any]) -> CreateHyperParameterTuningJobRequest:
+    """A request as the store keeps it: checked by `parse_request` when its job was created, so
+    only its shapes are read here (a store's requests are trusted, and read often)."""
+    return CreateHyperParameterTuningJobRequest.model_validate(
+        request, by_alias=True, by_name=False
+    )
+
+
+def load_request_file(
+    path: str | os.PathLike[str], name: str | None = None
+) -> CreateHyperParameterTuningJobRequest:
+    """`parse_request` of a JSON file, with a ValidationError if it cannot be read; `name`, when
+    given, replaces the file's HyperParameterTuningJobName before the request is checked."""
     try:
         text = Path(path).read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
         raise ValidationError(f"Cannot read the request file '{path}': {reason}") from None
-    return parse_request(text, source=f"'{path}'")
+    source = f"'{path}'"
+    data = load_json(text, source)
+    if name is not None and isinstance(data, dict):
+        data["HyperParameterTuningJobName"] = name
+    return parse_request(data, source=source)

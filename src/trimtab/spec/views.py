@@ -59,6 +59,17 @@ def definition_views(request: CreateHyperParameterTuningJobRequest) -> list[Defi
     return []
 
 
+def objectives(
+    request: CreateHyperParameterTuningJobRequest,
+) -> dict[str | None, HyperParameterTuningJobObjective]:
+    """Each definition's objective, by `DefinitionName` (None for a single definition)."""
+    return {
+        view.definition.definition_name: view.objective
+        for view in definition_views(request)
+        if view.objective is not None
+    }
+
+
 def duplicates(entries: Iterable[tuple[str, str]], fold: bool = False) -> Iterator[str]:
     """A violation for each (path, value) whose value an earlier entry already has."""
     first: dict[str, str] = {}

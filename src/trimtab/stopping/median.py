@@ -14,8 +14,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trimtab.stopping.base import Curves, Decision
-from trimtab.types import Trial
+from trimtab.types import Decision, History, Trial
 
 
 @dataclass(frozen=True)
@@ -23,13 +22,14 @@ class MedianStopper:
     min_jobs: int = 3
     grace: int = 1
 
-    def decide(self, trial: Trial, level: int, curves: Curves, trials: Sequence[Trial]) -> Decision:
+    def decide(self, trial: Trial, level: int, history: History) -> Decision:
         if level <= self.grace:
             return Decision.CONTINUE
+        curves = history.curves
         current = curves[trial.training_job_name][level - 1]
         averages = [
             statistics.fmean(_finite(curve[:level]))
-            for t in trials
+            for t in history.trials
             if t.index < trial.index and len(curve := curves.get(t.training_job_name, ())) >= level
         ]
         if len(averages) < self.min_jobs:

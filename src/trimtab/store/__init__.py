@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import URL
 
+from trimtab.settings import default_home
 from trimtab.store.base import Finish, Store, TrialFinishedError, TuningJobRecord
 from trimtab.store.sql import SqlStore
 
@@ -16,14 +16,8 @@ __all__ = [
     "Store",
     "TrialFinishedError",
     "TuningJobRecord",
-    "default_home",
     "open_store",
 ]
-
-
-def default_home() -> Path:
-    """`TRIMTAB_HOME` if set, else ``~/.trimtab``: where the database and job folders live."""
-    return Path(os.environ.get("TRIMTAB_HOME") or "~/.trimtab").expanduser().absolute()
 
 
 def open_store(url: str | None = None, home: str | Path | None = None) -> SqlStore:

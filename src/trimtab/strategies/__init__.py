@@ -1,116 +1,62 @@
-"""Search strategies by their SageMaker names, built from search spaces and a seed.
+"""Search strategies by their SageMaker names: the one registry the service builds them from.
 
-`make_strategy` is the one place that maps a `Strategy` name to an implementation. A strategy
-that needs an optional dependency registers a factory that imports it on first use, so
-`import trimtab.strategies` stays light.
+Each entry is a factory from a `Problem`. A strategy that needs an optional dependency has a
+factory that imports it on first use, so `import trimtab.strategies` stays light.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
-
-from trimtab.errors import MissingDependency
-from trimtab.space import SearchSpace
-from trimtab.strategies.base import Strategy
+from trimtab import extras
+from trimtab.strategies.base import Prior, Problem, Strategy, StrategyFactory
 from trimtab.strategies.grid_search import GridSearch
+from trimtab.strategies.hyperband import Hyperband
 from trimtab.strategies.random_search import RandomSearch
-
-if TYPE_CHECKING:
-    from trimtab.spec.enums import ObjectiveType
-    from trimtab.warm_start import Prior
 
 __all__ = [
     "STRATEGIES",
     "GridSearch",
+    "Hyperband",
+    "Prior",
+    "Problem",
     "RandomSearch",
     "Strategy",
     "StrategyFactory",
-    "lacks_bayesian_extra",
     "make_strategy",
 ]
 
-Spaces = Mapping[str | None, SearchSpace]
-Directions = Mapping[str | None, "ObjectiveType"]
 
-
-class StrategyFactory(Protocol):
-    """Builds a strategy. `directions` (per definition; Minimize when absent) turns objectives
-    into losses; `prior` holds warm-start parents' results. Strategies that never look at
-    results ignore both."""
-
-    def __call__(
-        self,
-        spaces: Spaces,
-        seed: int,
-        /,
-        *,
-        directions: Directions | None = None,
-        prior: Prior | None = None,
-    ) -> Strategy: ...
-
-
-def _results_blind(build: Callable[[Spaces, int], Strategy]) -> StrategyFactory:
-    def factory(
-        spaces: Spaces,
-        seed: int,
-        /,
-        *,
-        directions: Directions | None = None,
-        prior: Prior | None = None,
-    ) -> Strategy:
-        return build(spaces, seed)
-
-    return factory
-
-
-# What `pip install 'trimtab[bayesian]'` brings (torch, BoTorch and their dependencies).
-_BAYESIAN_EXTRA = {"torch", "botorch", "gpytorch", "linear_operator", "scipy", "threadpoolctl"}
-
-
-def lacks_bayesian_extra(error: ModuleNotFoundError) -> bool:
-    """Whether an import failed because the `bayesian` extra is not installed (any other
-    missing module is a real error and should propagate)."""
-    return (error.name or "").split(".")[0] in _BAYESIAN_EXTRA
-
-
-def _bayesian(
-    spaces: Spaces,
-    seed: int,
-    /,
-    *,
-    directions: Directions | None = None,
-    prior: Prior | None = None,
-) -> Strategy:
+def _bayesian(problem: Problem) -> Strategy:
     """`BayesianSearch`, importing torch and BoTorch only now (extra: `bayesian`)."""
     try:
         from trimtab.strategies.bayesian import BayesianSearch
     except ModuleNotFoundError as error:
-        if not lacks_bayesian_extra(error):
+        if not extras.lacks("bayesian", error):
             raise
-        raise MissingDependency(
-            f"The Bayesian strategy needs {error.name}, which is not installed: "
-            "pip install 'trimtab[bayesian]'"
-        ) from None
-    return BayesianSearch(spaces, seed, directions=directions, prior=prior)
+        raise extras.missing("bayesian", "The Bayesian strategy", error) from None
+    return BayesianSearch(
+        problem.spaces, problem.seed, directions=problem.directions, prior=problem.prior
+    )
 
 
-# The strategies trimtab implements, by SageMaker name (the service checks requests against it).
+def _hyperband(problem: Problem) -> Strategy:
+    maximum = {}
+    for name, value in problem.max_resource.items():
+        if value is None:  # the spec refuses a Hyperband request without one
+            raise ValueError(f"Hyperband needs a MaxResource for definition {name!r}")
+        maximum[name] = value
+    return Hyperband(problem.spaces, problem.seed, maximum, problem.min_resource)
+
+
+# The strategies trimtab implements, by SageMaker name.
 STRATEGIES: dict[str, StrategyFactory] = {
     "Bayesian": _bayesian,
-    "Grid": _results_blind(GridSearch),
-    "Random": _results_blind(RandomSearch),
+    "Grid": lambda problem: GridSearch(problem.spaces, problem.seed),
+    "Hyperband": _hyperband,
+    "Random": lambda problem: RandomSearch(problem.spaces, problem.seed),
 }
 
 
-def make_strategy(
-    name: str,
-    spaces: Spaces,
-    seed: int,
-    *,
-    directions: Directions | None = None,
-    prior: Prior | None = None,
-) -> Strategy:
+def make_strategy(name: str, problem: Problem) -> Strategy:
     """The strategy called `name` (SageMaker's wire value, e.g. `"Random"`).
 
     Raises `NotImplementedError` naming a strategy trimtab does not implement (yet), and
@@ -122,4 +68,4 @@ def make_strategy(
         raise NotImplementedError(
             f"Strategy '{name}' is not supported yet; supported strategies: {supported}"
         )
-    return factory(spaces, seed, directions=directions, prior=prior)
+    return factory(problem)

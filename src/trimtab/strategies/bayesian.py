@@ -29,13 +29,13 @@ import numpy as np
 from trimtab.space import SearchSpace
 from trimtab.spec.enums import ObjectiveStatus, ObjectiveType
 from trimtab.strategies._design import ConfigKey, config_key, design_size, fresh_design
+from trimtab.strategies.base import Prior
 from trimtab.strategies.gp import Observation, propose, usable
-from trimtab.types import Suggestion, Trial
-from trimtab.warm_start import Prior
+from trimtab.types import History, Suggestion, Trial
 
 # Every this many model-based configurations (counted over the job), one is a Thompson sample
-# rather than LogEI's choice: in the benchmark this kept the search off local plateaus
-# (normalised score 81 -> 85 over six problems) at no cost on smooth ones.
+# rather than LogEI's choice: it keeps the search off local plateaus at little cost on smooth
+# problems (docs/bayesian.md).
 THOMPSON_EVERY = 4
 
 
@@ -60,18 +60,19 @@ class BayesianSearch:
         self._directions = dict(directions or {})
         self._prior = prior or Prior()
 
-    def suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
+    def suggest(self, history: History, n: int) -> list[Suggestion]:
         if n <= 0:
             return []
+        trials = history.trials
         k0 = len(trials)
         wanted: dict[str | None, int] = {}
         for k in range(k0, k0 + n):
             name = self._definition(k)
             wanted[name] = wanted.get(name, 0) + 1
-        history = [*self._prior.trials, *trials]
-        seen = {config_key(t.hyperparameters, t.definition_name) for t in history}
+        everything = [*self._prior.trials, *trials]
+        seen = {config_key(t.hyperparameters, t.definition_name) for t in everything}
         picked = {
-            name: self._pick(name, count, history, seen, k0) for name, count in wanted.items()
+            name: self._pick(name, count, everything, seen, k0) for name, count in wanted.items()
         }
         out = []
         for k in range(k0, k0 + n):  # back into the order of k

@@ -9,10 +9,10 @@ history, whatever its status, is never suggested again: a failed grid point is n
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping
 
 from trimtab.space import SearchSpace
-from trimtab.types import Suggestion, Trial
+from trimtab.types import History, Suggestion
 
 
 def _key(definition_name: str | None, hyperparameters: Mapping[str, str]) -> Hashable:
@@ -32,8 +32,8 @@ class GridSearch:
             for config in space.iter_grid():
                 yield Suggestion(config, name)
 
-    def suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
-        seen = {_key(t.definition_name, t.hyperparameters) for t in trials}
+    def suggest(self, history: History, n: int) -> list[Suggestion]:
+        seen = {_key(t.definition_name, t.hyperparameters) for t in history.trials}
         fresh = (
             p for p in self._points() if _key(p.definition_name, p.hyperparameters) not in seen
         )

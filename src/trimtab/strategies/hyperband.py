@@ -8,12 +8,11 @@ included), and is stopped otherwise: nobody waits for a rung to fill, so no slot
 (asynchronous successive halving, Li et al. 2020, in its stopping form). It must also still be
 among the best at the bracket's previous rung, as that rung stands now: a job that passed it
 while few others had reached it is judged there again, so arriving early does not carry a poor
-job to MaxResource (with 4 parallel jobs, that waste cost a tenth of the benchmark's budget).
+job to MaxResource.
 A rung stops nobody while its values rank jobs unlike the next level does (Spearman correlation
 below `TELLING` over the jobs that reached both, once `model_points` have): where good
-configurations start slowly, cutting there stops the winners (multi-fidelity benchmark, 20
-seeds: mlp-digits reached its p50 target in 16 seeds instead of 9), and where early values
-foretell later ones (its `curves`) the rung keeps cutting as before.
+configurations start slowly, cutting there would stop the winners, and where early values
+foretell later ones the rung keeps cutting.
 A job that reaches `MaxResource` is stopped as complete. Brackets are drawn at random (see
 `bracket_weights`), so most jobs get the aggressive bracket and a few start being judged later.
 
@@ -25,10 +24,10 @@ the highest rung that `model_points` jobs have reached (values at different rung
 comparable), with running jobs that have not reached that rung as pending. The model's pick is
 the best of a wide random sample by expected improvement, not refined near the best observed
 configurations: rung values are noisy proxies of the final objective, and refining around them
-spent the budget on neighbours of lucky configurations (multi-fidelity benchmark, 20 seeds:
-mlp-digits reached its p50 target in 9 seeds instead of 6, curves its p90 in 188 epochs instead
-of 264). A fifth of the configurations, and all of them while no rung has enough jobs or
-without the `bayesian` extra, are drawn at random as `RandomSearch` draws them.
+spends the budget on neighbours of lucky configurations. A fifth of the configurations, and all
+of them while no rung has enough jobs or without the `bayesian` extra, are drawn at random as
+`RandomSearch` draws them. What each of these choices measured is in
+docs/multifidelity-experiments.md.
 """
 
 from __future__ import annotations
@@ -41,11 +40,10 @@ from functools import cache, lru_cache
 
 import numpy as np
 
+from trimtab import extras
 from trimtab.space import SearchSpace
-from trimtab.stopping.base import Curves, Decision
-from trimtab.strategies import lacks_bayesian_extra
 from trimtab.strategies.random_search import RandomSearch
-from trimtab.types import Suggestion, Trial
+from trimtab.types import Decision, History, Suggestion, Trial
 
 RANDOM_FRACTION = 0.2  # share of new configurations drawn at random, for exploration
 TELLING = 0.6  # rank correlation with the next level below which a rung stops nobody
@@ -94,28 +92,22 @@ class Hyperband:
     def __post_init__(self) -> None:
         self._random = RandomSearch(self.spaces, self.seed)
 
-    def suggest(
-        self, trials: Sequence[Trial], n: int, curves: Curves | None = None
-    ) -> list[Suggestion]:
+    def suggest(self, history: History, n: int) -> list[Suggestion]:
         """Configuration k = len(trials) + i comes from generators seeded with (seed, k), so the
         same history gives the same suggestions whatever the batch size."""
+        trials = history.trials
         suggestions: list[Suggestion] = []
         for k in range(len(trials), len(trials) + n):
             drawn = self._random.draw(k)
             rng = np.random.default_rng([self.seed, k, 3])
             if rng.random() >= RANDOM_FRACTION:
-                modelled = self._model(drawn.definition_name, trials, curves or {}, k, suggestions)
+                modelled = self._model(drawn.definition_name, history, k, suggestions)
                 drawn = modelled or drawn
             suggestions.append(drawn)
         return suggestions
 
     def _model(
-        self,
-        definition: str | None,
-        trials: Sequence[Trial],
-        curves: Curves,
-        k: int,
-        batch: Sequence[Suggestion],
+        self, definition: str | None, history: History, k: int, batch: Sequence[Suggestion]
     ) -> Suggestion | None:
         """The GP's pick from the values at the highest rung enough jobs reached, or None
         (no such rung, no untried configuration, or no `bayesian` extra)."""
@@ -125,7 +117,8 @@ class Hyperband:
         from trimtab.strategies.gp import Observation
 
         space, maximum = self.spaces[definition], self.max_resource[definition]
-        mine = [t for t in trials if t.definition_name == definition]
+        curves = history.curves
+        mine = [t for t in history.trials if t.definition_name == definition]
         levels = [*rung_levels(self.min_resource, maximum, self.eta, 0), maximum]
         for level in reversed(levels):
             reached = [
@@ -151,7 +144,7 @@ class Hyperband:
         maximum = self.max_resource[trial.definition_name]
         return _bracket(self.seed, trial.index, self.min_resource, maximum, self.eta)
 
-    def decide(self, trial: Trial, level: int, curves: Curves, trials: Sequence[Trial]) -> Decision:
+    def decide(self, trial: Trial, level: int, history: History) -> Decision:
         maximum = self.max_resource[trial.definition_name]
         if level >= maximum:
             return Decision.COMPLETE
@@ -163,26 +156,24 @@ class Hyperband:
         judged = [
             rung
             for rung in rungs[max(0, here - 1) : here + 1]
-            if self._telling(trial.definition_name, rung, curves, trials)
+            if self._telling(trial.definition_name, rung, history)
         ]
         return (
             Decision.CONTINUE
-            if all(self._promotable(trial, rung, curves, trials, bracket) for rung in judged)
+            if all(self._promotable(trial, rung, history, bracket) for rung in judged)
             else Decision.STOP
         )
 
-    def _telling(
-        self, definition: str | None, rung: int, curves: Curves, trials: Sequence[Trial]
-    ) -> bool:
+    def _telling(self, definition: str | None, rung: int, history: History) -> bool:
         """Whether values at `rung` have ranked jobs as the next level does: the Spearman
         correlation over the jobs that reached both is at least `TELLING`, or too few have."""
         following = min(rung * self.eta, self.max_resource[definition])
         pairs = np.array(
             [
                 (_loss(curve[rung - 1]), _loss(curve[following - 1]))
-                for t in trials
+                for t in history.trials
                 if t.definition_name == definition
-                and len(curve := curves.get(t.training_job_name, ())) >= following
+                and len(curve := history.curves.get(t.training_job_name, ())) >= following
             ]
         )
         if len(pairs) < model_points(self.spaces[definition]):
@@ -190,14 +181,13 @@ class Hyperband:
         at_rung, at_next = (pairs.argsort(0).argsort(0) - (len(pairs) - 1) / 2).T  # centred ranks
         return bool(at_rung @ at_next >= TELLING * (at_rung @ at_rung))  # ranks: equal spread
 
-    def _promotable(
-        self, trial: Trial, rung: int, curves: Curves, trials: Sequence[Trial], bracket: int
-    ) -> bool:
+    def _promotable(self, trial: Trial, rung: int, history: History, bracket: int) -> bool:
         """Whether the trial's value at `rung` is among the best of its bracket's there now."""
+        curves = history.curves
         mine = _loss(curves[trial.training_job_name][rung - 1])
         peers = [
             _loss(curve[rung - 1])
-            for t in trials
+            for t in history.trials
             if t.definition_name == trial.definition_name
             and t.training_job_name != trial.training_job_name
             and len(curve := curves.get(t.training_job_name, ())) >= rung
@@ -225,7 +215,7 @@ def _gp_propose() -> Callable[..., list[dict[str, str]]] | None:
     try:
         from trimtab.strategies.gp import propose
     except ModuleNotFoundError as error:
-        if not lacks_bayesian_extra(error):
+        if not extras.lacks("bayesian", error):
             raise
         logger.info(
             "Hyperband draws its configurations at random: its model needs %s, "

@@ -7,12 +7,12 @@ configurations whatever the batch sizes, and a resumed job continues it exactly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
 from trimtab.space import SearchSpace
-from trimtab.types import Suggestion, Trial
+from trimtab.types import History, Suggestion
 
 
 class RandomSearch:
@@ -27,8 +27,8 @@ class RandomSearch:
         self._names = list(spaces)
         self._seed = seed
 
-    def suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
-        return [self.draw(len(trials) + i) for i in range(n)]
+    def suggest(self, history: History, n: int) -> list[Suggestion]:
+        return [self.draw(len(history.trials) + i) for i in range(n)]
 
     def draw(self, k: int) -> Suggestion:
         """Configuration number `k` of the tuning job."""

@@ -10,8 +10,7 @@ one-hot vectors. It goes:
 2. Refine the best few over the numeric dimensions, each start's categorical values held
    fixed: perturb at shrinking scales (0.1 down to 0.003 of the box) and keep what scores
    higher, snapping integers. A handful of batched evaluations replaces dozens of sequential
-   L-BFGS-B steps: a fifth of the time, and in the benchmark better on Ackley5 (median best
-   3.4 vs 5.2 over 8 seeds), a little worse on Mixed, the same elsewhere.
+   L-BFGS-B steps in a fifth of the time, with proposals about as good (docs/bayesian.md).
 3. Hill-climb on the lattice: move an integer one step or change one categorical value while
    that improves the acquisition.
 4. Return the best point whose configuration is acceptable (not tried, not pending).

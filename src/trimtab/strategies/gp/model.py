@@ -5,8 +5,8 @@ dimension under a dimension-scaled log-normal prior, inferred noise, and a stand
 outcome; it holds up from 2 to 30+ dimensions without tuning, which is what a service that
 knows nothing about the user's objective needs. The kernel is Matern-5/2 rather than the
 default RBF: hyperparameter responses have kinks and plateaus (a tree's depth, a learning rate
-that diverges), and in the benchmark the rougher kernel kept the search from settling on a
-local plateau (RF-wine-nll: 5 -> 59, lasso-diabetes-mse: -16 -> 54 in normalised score).
+that diverges), and the rougher kernel keeps the search from settling on a local plateau
+(docs/bayesian.md).
 Categorical one-hot blocks are ordinary dimensions to the kernel (two different values are a
 fixed distance apart), and the acquisition search only ever evaluates valid one-hot points
 (see `acquisition`).

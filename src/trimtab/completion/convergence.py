@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from trimtab.errors import MissingDependency
-from trimtab.limits import IMPROVEMENT
+from trimtab import extras
+from trimtab.completion.criteria import IMPROVEMENT
 from trimtab.space import SearchSpace
 
 BETA = 2.0  # confidence width in posterior standard deviations (~95%)
@@ -37,10 +37,11 @@ def regret_bound(
         from botorch.fit import fit_gpytorch_mll
         from botorch.models import SingleTaskGP
         from gpytorch.mlls import ExactMarginalLogLikelihood
-    except ModuleNotFoundError:
-        raise MissingDependency(
-            "TuningJobCompletionCriteria.ConvergenceDetected needs BoTorch: "
-            "pip install 'trimtab[bayesian]'"
+    except ModuleNotFoundError as error:
+        if not extras.lacks("bayesian", error):
+            raise
+        raise extras.missing(
+            "bayesian", "TuningJobCompletionCriteria.ConvergenceDetected", error
         ) from None
     x = torch.tensor(np.array([space.encode(c) for c in configs]), dtype=torch.float64)
     y = torch.tensor(np.asarray(losses, dtype=float), dtype=torch.float64).unsqueeze(-1)

@@ -1,8 +1,9 @@
-"""What readers see: Describe/List responses, counters, the best job, analytics rows.
+"""The Describe and List responses, counters and the best training job, from store snapshots.
 
-Pure functions of store snapshots, returning the SageMaker response shapes as wire dicts (the
-CLI's `--json`, the HTTP API) checked against `spec.responses`; the CLI tables and the Python
-API's dataframe render the same data.
+Pure functions of records and trials (and, for a warm-started job's overall best, its parents'
+records), returning SageMaker's response shapes as wire dicts checked against `spec.responses`:
+what the CLI's `--json` prints and the HTTP API sends. A record's request is read once per
+response (`spec.read_stored`), and each definition's objective comes from `spec.views`.
 """
 
 from __future__ import annotations
@@ -11,32 +12,25 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trimtab import arns
 from trimtab.algorithms import builtin
+from trimtab.errors import ResourceNotFound
 from trimtab.spec import WireModel, responses
-from trimtab.spec.enums import ObjectiveStatus, ObjectiveType, TrainingJobStatus
-from trimtab.store.base import TuningJobRecord
+from trimtab.spec.enums import ObjectiveStatus, TrainingJobStatus, WarmStartType
+from trimtab.spec.hyperparameters import OBJECTIVE_METRIC
+from trimtab.spec.parse import read_stored
+from trimtab.spec.tuning import HyperParameterTuningJobObjective
+from trimtab.spec.views import objectives
+from trimtab.store.base import Store, TuningJobRecord
 from trimtab.types import Trial
 
-OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
 SORT_KEYS = ("Name", "CreationTime", "Status", "FinalObjectiveMetricValue")
+Objectives = Mapping[str | None, HyperParameterTuningJobObjective]
 
 
-def definitions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    single = request.get("TrainingJobDefinition")
-    return [single] if single is not None else list(request.get("TrainingJobDefinitions", []))
-
-
-def objectives(request: Mapping[str, Any]) -> dict[str | None, tuple[str, ObjectiveType]]:
-    """(metric name, direction) of each definition, keyed by DefinitionName (None if single)."""
-    shared = request["HyperParameterTuningJobConfig"].get("HyperParameterTuningJobObjective")
-    result = {}
-    for d in definitions(request):
-        objective = d.get("TuningObjective") or shared
-        result[d.get("DefinitionName")] = (
-            objective["MetricName"],
-            ObjectiveType(objective["Type"]),
-        )
-    return result
+def objectives_of(record: TuningJobRecord) -> Objectives:
+    """Each definition's objective, by `DefinitionName` (None for a single definition)."""
+    return objectives(read_stored(record.request))
 
 
 def status_counters(trials: Sequence[Trial]) -> dict[str, int]:
@@ -64,29 +58,35 @@ def objective_counters(trials: Sequence[Trial]) -> dict[str, int]:
     return counts
 
 
-def best_trial(request: Mapping[str, Any], trials: Sequence[Trial]) -> Trial | None:
+def best_trial(record: TuningJobRecord, trials: Sequence[Trial]) -> Trial | None:
     """The Succeeded trial with the best final objective; ties go to the earliest."""
-    goals = objectives(request)
+    return _best(objectives_of(record), trials)
+
+
+def _best(goals: Objectives, trials: Sequence[Trial]) -> Trial | None:
     ranked = [
-        (goals[t.definition_name][1].sign * t.objective, t.index, t)
+        (goals[t.definition_name].type.sign * t.objective, t.index, t)
         for t in trials
         if t.objective_status is ObjectiveStatus.SUCCEEDED and t.objective is not None
     ]
     return min(ranked, key=lambda r: (r[0], r[1]))[2] if ranked else None
 
 
-def _arn(record: TuningJobRecord, trial: Trial) -> str:
-    prefix = record.arn.split(":hyper-parameter-tuning-job/")[0]
-    return f"{prefix}:training-job/{trial.training_job_name.lower()}"
+def training_job_summaries(
+    record: TuningJobRecord, trials: Sequence[Trial]
+) -> list[dict[str, Any]]:
+    """HyperParameterTrainingJobSummary of each trial, as wire dicts."""
+    goals = objectives_of(record)
+    return [_training_job_summary(record, goals, t) for t in trials]
 
 
-def training_job_summary(record: TuningJobRecord, trial: Trial) -> dict[str, Any]:
-    """HyperParameterTrainingJobSummary of one trial, as a wire dict."""
-    metric, _ = objectives(record.request)[trial.definition_name]
+def _training_job_summary(
+    record: TuningJobRecord, goals: Objectives, trial: Trial
+) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "TrainingJobDefinitionName": trial.definition_name,
         "TrainingJobName": trial.training_job_name,
-        "TrainingJobArn": _arn(record, trial),
+        "TrainingJobArn": arns.training_job_arn(record.arn, trial.training_job_name),
         "TuningJobName": trial.tuning_job_name,
         "CreationTime": trial.creation_time,
         "TrainingStartTime": trial.start_time,
@@ -98,7 +98,7 @@ def training_job_summary(record: TuningJobRecord, trial: Trial) -> dict[str, Any
     }
     if trial.objective is not None and math.isfinite(trial.objective):
         summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
-            "MetricName": metric,
+            "MetricName": goals[trial.definition_name].metric_name,
             "Value": trial.objective,
         }
     return _checked(responses.HyperParameterTrainingJobSummary, summary)
@@ -120,7 +120,7 @@ def _echo_definition(definition: Mapping[str, Any], metric: str) -> dict[str, An
         }
     echo["StaticHyperParameters"] = {
         **definition.get("StaticHyperParameters", {}),
-        OBJECTIVE_HYPERPARAMETER: metric,
+        OBJECTIVE_METRIC: metric,
     }
     return echo
 
@@ -135,7 +135,7 @@ def describe(
     `overall_best` is a warm-started job's best training job over it and its parents (the job
     that ran it, and the trial), shown as `OverallBestTrainingJob`."""
     request = record.request
-    goals = objectives(request)
+    goals = objectives_of(record)
     response: dict[str, Any] = {
         "HyperParameterTuningJobName": record.name,
         "HyperParameterTuningJobArn": record.arn,
@@ -154,19 +154,47 @@ def describe(
     }
     if "TrainingJobDefinition" in request:
         response["TrainingJobDefinition"] = _echo_definition(
-            request["TrainingJobDefinition"], goals[None][0]
+            request["TrainingJobDefinition"], goals[None].metric_name
         )
     else:
         response["TrainingJobDefinitions"] = [
-            _echo_definition(d, goals[d.get("DefinitionName")][0])
+            _echo_definition(d, goals[d.get("DefinitionName")].metric_name)
             for d in request["TrainingJobDefinitions"]
         ]
-    best = best_trial(request, trials)
+    best = _best(goals, trials)
     if best is not None:
-        response["BestTrainingJob"] = training_job_summary(record, best)
+        response["BestTrainingJob"] = _training_job_summary(record, goals, best)
     if overall_best is not None:
-        response["OverallBestTrainingJob"] = training_job_summary(*overall_best)
+        job, trial = overall_best
+        response["OverallBestTrainingJob"] = _training_job_summary(job, objectives_of(job), trial)
     return _checked(responses.DescribeHyperParameterTuningJobResponse, response)
+
+
+def overall_best(
+    store: Store, record: TuningJobRecord, trials: Sequence[Trial]
+) -> tuple[TuningJobRecord, Trial] | None:
+    """The best training job over `record` and its warm-start parents, for a job started with
+    `IdenticalDataAndAlgorithm` (their results are one objective); None otherwise."""
+    config = read_stored(record.request).warm_start_config
+    if config is None or config.warm_start_type is not WarmStartType.IDENTICAL_DATA_AND_ALGORITHM:
+        return None
+    sign = next(iter(objectives_of(record).values())).type.sign
+    jobs: list[tuple[TuningJobRecord, Sequence[Trial]]] = [(record, trials)]
+    for parent in config.parent_hyper_parameter_tuning_jobs:
+        try:
+            found = store.tuning_job(parent.hyper_parameter_tuning_job_name)
+        except ResourceNotFound:  # deleted since: its jobs no longer count
+            continue
+        jobs.append((found, store.trials(found.name)))
+    ranked = [
+        (sign * best.objective, best.creation_time, job, best)
+        for job, job_trials in jobs
+        if (best := best_trial(job, job_trials)) is not None and best.objective is not None
+    ]
+    if not ranked:
+        return None
+    _, _, job, best = min(ranked, key=lambda r: (r[0], r[1]))
+    return job, best
 
 
 def tuning_job_summary(record: TuningJobRecord, trials: Sequence[Trial]) -> dict[str, Any]:
@@ -188,7 +216,6 @@ def tuning_job_summary(record: TuningJobRecord, trials: Sequence[Trial]) -> dict
 
 
 def sorted_trials(
-    request: Mapping[str, Any],
     trials: Sequence[Trial],
     sort_by: str = "Name",
     descending: bool = False,
@@ -209,28 +236,6 @@ def sorted_trials(
         "FinalObjectiveMetricValue": lambda t: (t.objective, t.index),
     }
     return sorted(chosen, key=keys[sort_by], reverse=descending)
-
-
-def analytics_rows(record: TuningJobRecord, trials: Sequence[Trial]) -> list[dict[str, Any]]:
-    """One row per training job, with the columns of the SageMaker SDK's tuner analytics."""
-    rows = []
-    for t in trials:
-        row: dict[str, Any] = dict(t.hyperparameters)
-        if t.definition_name is not None:
-            row["TrainingJobDefinitionName"] = t.definition_name
-        row.update(
-            TrainingJobName=t.training_job_name,
-            TrainingJobStatus=str(t.status),
-            ObjectiveStatus=str(t.objective_status),
-            FinalObjectiveValue=t.objective,
-            TrainingStartTime=t.start_time,
-            TrainingEndTime=t.end_time,
-            TrainingElapsedTimeSeconds=(
-                t.end_time - t.start_time if t.end_time and t.start_time else None
-            ),
-        )
-        rows.append(row)
-    return rows
 
 
 def _checked(shape: type[WireModel], wire: dict[str, Any]) -> dict[str, Any]:

@@ -1,20 +1,17 @@
 """TuningJobCompletionCriteria as pure predicates over the trials.
 
 - `TargetObjectiveMetricValue`: a finished training job's final objective reached the target
-  (≥ for Maximize, ≤ for Minimize).
+  (>= for Maximize, <= for Minimize).
 - `BestObjectiveNotImproving`: that many training jobs in a row (in the order they ended, counting
   jobs with a usable objective) failed to improve the best objective by 1% or more; a new best
   resets the count.
-- `ConvergenceDetected`: the regret-bound rule of `trimtab.convergence`.
-
-`MaxNumberOfTrainingJobs` and `MaxRuntimeInSeconds` are checked by the tuner itself.
+- `ConvergenceDetected`: the regret-bound rule of `convergence`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from trimtab.spec.enums import ObjectiveStatus
 from trimtab.types import Trial
@@ -50,20 +47,3 @@ def not_improving(trials: Sequence[Trial], loss: Loss) -> int:
 def target_reached(trials: Sequence[Trial], loss: Loss, target: Callable[[Trial], float]) -> bool:
     """A scored trial's loss is at or below its target loss."""
     return any(loss(t) <= target(t) for t in scored(trials))
-
-
-@dataclass(frozen=True)
-class Completion:
-    """Why a tuning job completes early, and the TuningJobCompletionDetails to show."""
-
-    reason: str | None
-    not_improving: int
-    convergence_time: float | None = None
-
-    def details(self) -> dict[str, float | int]:
-        details: dict[str, float | int] = {
-            "NumberOfTrainingJobsObjectiveNotImproving": self.not_improving
-        }
-        if self.convergence_time is not None:
-            details["ConvergenceDetectedTime"] = self.convergence_time
-        return details

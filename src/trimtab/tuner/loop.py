@@ -1,9 +1,13 @@
 """The tuning loop: poll, parse, store, decide, suggest, launch, finish.
 
-The store is the only memory that matters: a strategy reads the trial history from it on each
+The store is the only memory that matters: the strategy reads the trial history from it on each
 call ("tell" is writing to the store), so a tuner that is stopped and resumed continues exactly.
 The tuner itself only remembers, for the training jobs it launched, the backend handle and the
-log scanner that carries a half-received line.
+log scanner that carries a half-received line, and the objective curves it has read.
+
+It knows no strategy by name: the service hands it a `Strategy`, and a `Stopper` when training
+jobs may be stopped early (the median rule, or Hyperband's rungs); `completion.Limits` says
+when the whole tuning job has done enough.
 """
 
 from __future__ import annotations
@@ -12,29 +16,31 @@ import logging
 import math
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from trimtab import warm_start
 from trimtab.backends.base import Backend, RunState
+from trimtab.completion.limits import Limits, outcome
 from trimtab.errors import ResourceInUse, ValidationError
-from trimtab.job import Job, Settings
+from trimtab.job import Job
 from trimtab.metrics import LogScanner
-from trimtab.referee import Referee
+from trimtab.settings import Settings
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
     ObjectiveStatus,
     SecondaryStatus,
     TrainingJobStatus,
 )
-from trimtab.stopping import Decision, MedianStopper, Stopper
 from trimtab.store.base import Finish, Store, TuningJobRecord
-from trimtab.strategies import make_strategy
-from trimtab.strategies.base import Strategy
-from trimtab.strategies.hyperband import Hyperband
-from trimtab.types import Suggestion, Trial
+from trimtab.tuner.clock import Clock
+from trimtab.tuner.curves import CurveBook
+from trimtab.types import Decision, History, Suggestion, Trial
+
+if TYPE_CHECKING:  # the contracts only: the tuner runs whatever strategy it is handed
+    from trimtab.stopping.base import Stopper
+    from trimtab.strategies.base import Strategy
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +52,6 @@ Progress = Callable[[TuningJobRecord, Sequence[Trial]], None]
 class _Running:
     handle: str
     scanner: LogScanner
-
-
-@dataclass
-class Clock:
-    """Wall-clock time and sleeping, injectable so loop tests need not wait."""
-
-    now: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
 
 
 def judge_objective(
@@ -82,13 +80,14 @@ class Tuner:
     store: Store
     backend: Backend
     job: Job
+    strategy: Strategy
+    stopper: Stopper | None = None
     settings: Settings = field(default_factory=Settings)
     clock: Clock = field(default_factory=Clock)
     on_progress: Progress | None = None
-    strategy: Strategy | None = None
     _running: dict[str, _Running] = field(default_factory=dict, init=False)
-    _hyperband: Hyperband | None = field(default=None, init=False)
-    _referee: Referee = field(init=False)
+    _curves: CurveBook = field(init=False)
+    _limits: Limits = field(init=False)
     _stopped_for: dict[str, Decision] = field(default_factory=dict, init=False)
     _trials: Sequence[Trial] = field(default=(), init=False)
     _renewed: float = field(default=0.0, init=False)
@@ -97,20 +96,8 @@ class Tuner:
     )
 
     def __post_init__(self) -> None:
-        job = self.job
-        spaces = {name: d.space for name, d in job.definitions.items()}
-        stopper: Stopper | None = MedianStopper() if job.early_stopping == "Auto" else None
-        if job.strategy == "Hyperband":
-            maximum = {name: job.max_resource(d) for name, d in job.definitions.items()}
-            self._hyperband = Hyperband(spaces, job.seed, maximum, job.min_resource)
-            self.strategy = stopper = self._hyperband
-        elif self.strategy is None:
-            directions = {name: d.objective.direction for name, d in job.definitions.items()}
-            prior = warm_start.prior(self.store, self.store.tuning_job(job.name))
-            self.strategy = make_strategy(
-                job.strategy, spaces, job.seed, directions=directions, prior=prior
-            )
-        self._referee = Referee(job, stopper)
+        self._curves = CurveBook(self.job)
+        self._limits = Limits(self.job)
 
     def run(self) -> TuningJobRecord:
         name = self.job.name
@@ -125,7 +112,7 @@ class Tuner:
         try:
             self._reconcile()
             self._trials = self.store.trials(name)
-            self._referee.load(self.store, self._trials)
+            self._curves.load(self.store, self._trials)
             try:
                 status = self._loop(started, before)
             except KeyboardInterrupt:
@@ -139,50 +126,30 @@ class Tuner:
             self.store.release_lease(name, self._owner)
 
     def _loop(self, started: float, before: float) -> HyperParameterTuningJobStatus:
-        name, job = self.job.name, self.job
-        assert self.strategy is not None
+        name = self.job.name
         while True:
             self._poll()
             self._renew_lease()
             record = self.store.tuning_job(name)
             trials = self._trials = self.store.trials(name)
             self._report(record, trials)
-            if record.stop_requested:
+            now = self.clock.now()
+            ending = self._limits.check(record, trials, before + now - started, now)
+            if ending.details is not None:
+                self.store.update_tuning_job(name, completion_details=ending.details)
+            if ending.status is not None:
+                logger.info("tuning job %s ends %s: %s", name, ending.status, ending.reason)
                 self._drain(stop=True)
-                return HyperParameterTuningJobStatus.STOPPED
-            elapsed = before + self.clock.now() - started
-            if job.max_runtime_seconds is not None and elapsed >= job.max_runtime_seconds:
-                logger.info("tuning job %s reached MaxRuntimeInSeconds", name)
-                self._drain(stop=True)
-                return HyperParameterTuningJobStatus.COMPLETED
-            if self._completed(trials):
-                self._drain(stop=True)
-                return HyperParameterTuningJobStatus.COMPLETED
-            running = sum(t.is_pending for t in trials)
-            free = min(job.max_parallel - running, job.max_jobs - len(trials))
-            suggestions = self._suggest(trials, free) if free > 0 else []
+                return ending.status
+            free = self._limits.slots(trials)
+            history = History(trials, self._curves.curves)
+            suggestions = self.strategy.suggest(history, free) if free > 0 else []
             for suggestion in suggestions:
                 self._launch(suggestion)
-            if not running and not suggestions and (free > 0 or len(trials) >= job.max_jobs):
+            if self._limits.exhausted(trials, len(suggestions)):
                 return HyperParameterTuningJobStatus.COMPLETED
             if not suggestions:
                 self.clock.sleep(self.settings.poll_interval)
-
-    def _suggest(self, trials: Sequence[Trial], n: int) -> list[Suggestion]:
-        if self._hyperband is not None:  # Hyperband's model learns from the curves too
-            return self._hyperband.suggest(trials, n, self._referee.curves)
-        assert self.strategy is not None
-        return self.strategy.suggest(trials, n)
-
-    def _completed(self, trials: Sequence[Trial]) -> bool:
-        """Check TuningJobCompletionCriteria; show the details in Describe as they change."""
-        completion = self._referee.completion(trials, self.clock.now())
-        if completion is None:
-            return False
-        self.store.update_tuning_job(self.job.name, completion_details=completion.details())
-        if completion.reason is not None:
-            logger.info("tuning job %s completes: %s", self.job.name, completion.reason)
-        return completion.reason is not None
 
     def _renew_lease(self) -> None:
         now = self.clock.now()
@@ -245,7 +212,7 @@ class Tuner:
                 trial = self.store.trial(name)
                 metric = self.job.definition(trial).objective.metric_name
                 self.store.add_metrics(name, points, metric)
-                levels = self._referee.record(trial, points)
+                levels = self._curves.record(trial, points)
             polled.append((name, running, state, trial, levels))
         for name, running, state, trial, levels in polled:
             if trial is not None:
@@ -255,15 +222,21 @@ class Tuner:
                 self._ended(self.store.trial(name), state, retry)
 
     def _judge(self, trial: Trial, levels: range, handle: str, finished: bool) -> None:
-        """Stop a job its stopper rules out (or that has had all its resource)."""
+        """Stop a job its stopper rules out (or that has had all its resource): the first
+        verdict at `levels`, in turn, that is not Continue. Judge after recording every job's
+        news, so that jobs reaching a level together are each other's peers there."""
         name = trial.training_job_name
-        if not levels or name in self._stopped_for:
+        if self.stopper is None or name in self._stopped_for:
             return
-        decision = self._referee.judge(trial, levels, self._trials)
-        if decision is not Decision.CONTINUE:
-            self._stopped_for[name] = decision
-            if not finished:
-                self.backend.stop(handle)
+        history = History(self._trials, self._curves.curves)
+        for level in levels:
+            decision = self.stopper.decide(trial, level, history)
+            if decision is not Decision.CONTINUE:
+                logger.info("%s: %s at report %d", name, decision, level)
+                self._stopped_for[name] = decision
+                if not finished:
+                    self.backend.stop(handle)
+                return
 
     def _ended(self, trial: Trial, state: RunState, retry: bool) -> None:
         if (
@@ -281,7 +254,7 @@ class Tuner:
         if (
             status is TrainingJobStatus.STOPPED
             and self._stopped_for.get(trial.training_job_name) is Decision.COMPLETE
-        ):  # Hyperband stopped it at MaxResource: it ran to the end
+        ):  # stopped because it had all its resource: it ran to the end
             status, secondary = TrainingJobStatus.COMPLETED, SecondaryStatus.COMPLETED
         self._end(
             trial.training_job_name,
@@ -337,16 +310,7 @@ class Tuner:
 
     def _finish(self, status: HyperParameterTuningJobStatus, runtime: float) -> TuningJobRecord:
         trials = self.store.trials(self.job.name)
-        reason = None
-        if status is HyperParameterTuningJobStatus.COMPLETED and not any(
-            t.objective_status is ObjectiveStatus.SUCCEEDED for t in trials
-        ):
-            status = HyperParameterTuningJobStatus.FAILED
-            reason = (
-                f"None of the {len(trials)} training jobs reported a usable objective metric; "
-                "see their FailureReason (trimtab training-jobs "
-                f"{self.job.name})."
-            )
+        status, reason = outcome(self.job.name, status, trials)
         record = self.store.update_tuning_job(
             self.job.name,
             status=status,

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.fakes import FakeBackend, Script, run
-from tests.jobs import make_request
-from trimtab import convergence, limits, service
+from tests.jobs import make_request, run
+from trimtab import service
 from trimtab.backends.base import RunSpec
+from trimtab.completion import convergence, criteria
 from trimtab.space import SearchSpace
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
@@ -20,6 +20,7 @@ from trimtab.spec.enums import (
     TrainingJobStatus,
 )
 from trimtab.store.base import Store
+from trimtab.testing import FakeBackend, Script
 from trimtab.types import Trial
 
 
@@ -58,13 +59,13 @@ def test_not_improving_counts_jobs_in_a_row_without_a_1_percent_gain(
     losses: list[float], count: int
 ) -> None:
     trials = [scored_trial(i, v) for i, v in enumerate(losses, 1)]
-    assert limits.not_improving(trials, objective) == count
+    assert criteria.not_improving(trials, objective) == count
 
 
 def test_target_reached_compares_losses() -> None:
     trials = [scored_trial(1, 0.5), scored_trial(2, 0.2)]
-    assert limits.target_reached(trials, objective, lambda t: 0.2)
-    assert not limits.target_reached(trials, objective, lambda t: 0.1)
+    assert criteria.target_reached(trials, objective, lambda t: 0.2)
+    assert not criteria.target_reached(trials, objective, lambda t: 0.1)
 
 
 def two_dim_space() -> SearchSpace:

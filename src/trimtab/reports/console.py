@@ -1,6 +1,6 @@
 """Terminal rendering with rich: the live progress of `tune`, and the describe/list tables.
 
-Only renders: every function takes data the service or analytics produced.
+Only renders: every function takes data the service or `reports.responses` produced.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from trimtab import analytics
+from trimtab.reports import responses
 from trimtab.spec.enums import ObjectiveStatus, TrainingJobStatus
 from trimtab.store.base import TuningJobRecord
 from trimtab.types import Trial
@@ -55,7 +55,7 @@ def _params(hyperparameters: Mapping[str, str]) -> str:
 
 
 def counters_line(trials: Sequence[Trial]) -> Text:
-    counts = analytics.status_counters(trials)
+    counts = responses.status_counters(trials)
     failed = counts["RetryableError"] + counts["NonRetryableError"]
     line = Text()
     for label, n, style in (
@@ -72,7 +72,7 @@ def counters_line(trials: Sequence[Trial]) -> Text:
 def trials_table(
     record: TuningJobRecord, trials: Sequence[Trial], title: str | None = None
 ) -> Table:
-    metric = {d: m for d, (m, _) in analytics.objectives(record.request).items()}
+    metric = {d: o.metric_name for d, o in responses.objectives_of(record).items()}
     table = Table(title=title, title_justify="left", expand=False)
     for column in ("Training job", "Status", "Objective", "Time", "Hyperparameters"):
         table.add_column(column, no_wrap=column != "Hyperparameters")
@@ -105,7 +105,7 @@ def progress_view(record: TuningJobRecord, trials: Sequence[Trial]) -> Group:
         "  ",
         f"{len(trials)}/{_max_jobs(record)} training jobs  ",
     )
-    best = analytics.best_trial(record.request, trials)
+    best = responses.best_trial(record, trials)
     parts: list[Any] = [header, counters_line(trials)]
     if best is not None:
         parts.append(

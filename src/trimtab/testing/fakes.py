@@ -1,18 +1,12 @@
-"""A scripted in-memory backend and a fake clock: the tuning loop without processes or sleeping."""
+"""A scripted backend and a fake clock: the tuning loop without processes or sleeping."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from trimtab import service
 from trimtab.backends.base import RunSpec, RunState
-from trimtab.job import Job, Settings
 from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
-from trimtab.store.base import Store
-from trimtab.tuner import Clock, Tuner
 
 COMPLETED = RunState(
     finished=True,
@@ -20,37 +14,56 @@ COMPLETED = RunState(
     secondary_status=SecondaryStatus.COMPLETED,
     exit_code=0,
 )
-
-
-def loss_of(run: RunSpec) -> float:
-    return (float(run.hyperparameters["x"]) - 0.3) ** 2 + (
-        int(run.hyperparameters["y"]) - 2
-    ) ** 2 / 10
+STOPPED = RunState(
+    finished=True, status=TrainingJobStatus.STOPPED, secondary_status=SecondaryStatus.STOPPED
+)
 
 
 @dataclass
 class Script:
-    """What one fake training job prints (one chunk per poll) and how it ends."""
+    """What one fake training job prints, one chunk per poll, and how it ends. The chunks may
+    come from a generator, which then runs as the job is polled (a job that trains as it goes)."""
 
-    chunks: list[str]
+    chunks: Iterable[str]
     end: RunState = COMPLETED
+
+
+def quadratic(run: RunSpec) -> float:
+    """A loss over the `x` (continuous) and `y` (integer) hyperparameters, best at (0.3, 2)."""
+    x, y = float(run.hyperparameters["x"]), int(run.hyperparameters["y"])
+    return (x - 0.3) ** 2 + (y - 2) ** 2 / 10
+
+
+def one_report(run: RunSpec, attempt: int) -> Script:
+    """The default training job: it reports `quadratic` once as `loss=` and completes."""
+    return Script([f"loss={quadratic(run)}\n"])
 
 
 @dataclass
 class FakeBackend:
-    plan: Callable[[RunSpec, int], Script] = lambda run, attempt: Script([f"loss={loss_of(run)}\n"])
+    """The `Backend` contract over scripts: `plan(run, attempt)` says what each launch prints.
+
+    Each poll of a running job hands out its next chunk; when the chunks run out, the script's
+    end. A stopped job ends Stopped at its next poll. What was launched, stopped and how many
+    ran at once are kept for tests to look at.
+    """
+
+    plan: Callable[[RunSpec, int], Script] = one_report
     runs: dict[str, tuple[RunSpec, Script]] = field(default_factory=dict)
     launches: list[RunSpec] = field(default_factory=list)
     stopped: set[str] = field(default_factory=set)
     running: set[str] = field(default_factory=set)
     max_running: int = 0
     shut_down: bool = False
+    _chunks: dict[str, Iterator[str]] = field(default_factory=dict)
 
     def launch(self, run: RunSpec) -> str:
         attempt = sum(r.training_job_name == run.training_job_name for r in self.launches) + 1
         self.launches.append(run)
         handle = f"{run.training_job_name}#{attempt}"
-        self.runs[handle] = (run, self.plan(run, attempt))
+        script = self.plan(run, attempt)
+        self.runs[handle] = (run, script)
+        self._chunks[handle] = iter(script.chunks)
         self.running.add(handle)
         self.max_running = max(self.max_running, len(self.running))
         return handle
@@ -59,13 +72,10 @@ class FakeBackend:
         _, script = self.runs[handle]
         if handle in self.stopped:
             self.running.discard(handle)
-            return RunState(
-                finished=True,
-                status=TrainingJobStatus.STOPPED,
-                secondary_status=SecondaryStatus.STOPPED,
-            )
-        if script.chunks:
-            return RunState(new_log=script.chunks.pop(0))
+            return STOPPED
+        chunk = next(self._chunks[handle], None)
+        if chunk is not None:
+            return RunState(new_log=chunk)
         self.running.discard(handle)
         return script.end
 
@@ -79,6 +89,8 @@ class FakeBackend:
 
 @dataclass
 class FakeClock:
+    """Time that moves only when the tuner sleeps (`on_sleep` sees each new time)."""
+
     t: float = 1_000_000.0
     on_sleep: Callable[[float], None] | None = None
 
@@ -89,23 +101,3 @@ class FakeClock:
         self.t += seconds
         if self.on_sleep is not None:
             self.on_sleep(self.t)
-
-
-def run(
-    store: Store,
-    request: dict[str, Any],
-    backend: FakeBackend,
-    clock: FakeClock | None = None,
-    base: Path | None = None,
-) -> Tuner:
-    record = service.create_tuning_job(store, request, base or Path.cwd())
-    clock = clock or FakeClock()
-    tuner = Tuner(
-        store,
-        backend,
-        Job.from_record(record),
-        Settings(poll_interval=1.0),
-        Clock(clock.now, clock.sleep),
-    )
-    tuner.run()
-    return tuner
