@@ -59,13 +59,16 @@ class Case:
     multi: Spaces  # two named definitions
 
     def make(self, seed: int = 7, multi: bool = False) -> Strategy:
-        return make_strategy(self.name, Problem(self.multi if multi else self.spaces, seed))
+        spaces = self.multi if multi else self.spaces
+        epochs = dict.fromkeys(spaces, 9)  # Hyperband's MaxResource; the others ignore it
+        return make_strategy(self.name, Problem(spaces, seed, max_resource=epochs))
 
 
 CASES = {
     "Random": Case("Random", {None: MIXED}, {"mlp": MIXED, "tree": CATEGORICAL}),
     "Grid": Case("Grid", {None: CATEGORICAL}, {"mlp": CATEGORICAL, "tree": SMALL}),
     "Bayesian": Case("Bayesian", {None: MIXED}, {"mlp": MIXED, "tree": CATEGORICAL}),
+    "Hyperband": Case("Hyperband", {None: MIXED}, {"mlp": MIXED, "tree": CATEGORICAL}),
 }
 
 
