@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,17 @@ import pytest
 from tests.jobs import make_request, run
 from trimtab import service
 from trimtab.backends.base import RunSpec
-from trimtab.completion import convergence, criteria
+from trimtab.completion import Limits, convergence, criteria, outcome
+from trimtab.job import Job
 from trimtab.space import SearchSpace
+from trimtab.spec import parse_request
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
     ObjectiveStatus,
     SecondaryStatus,
     TrainingJobStatus,
 )
-from trimtab.store.base import Store
+from trimtab.store.base import Store, TuningJobRecord
 from trimtab.testing import FakeBackend, Script
 from trimtab.types import Trial
 
@@ -149,3 +152,83 @@ def test_disabled_convergence_does_not_end_the_job(store: Store, tmp_path: Path)
     )
     run(store, request, loss_plan(lambda r: 5.0), base=tmp_path)
     assert len(store.trials("t-job")) == 12
+
+
+# --- the limits, checked between two polls
+
+
+def limits_of(request: dict[str, Any]) -> Limits:
+    return Limits(Job(parse_request(request), Path.cwd(), "arn:x:y:z:0:j/t-job", seed=1))
+
+
+def record_of(request: dict[str, Any], **changes: Any) -> TuningJobRecord:
+    record = Job(parse_request(request), Path.cwd(), "arn:x:y:z:0:j/t-job", 1).record(0.0)
+    return replace(record, **changes)
+
+
+def running_trial(index: int) -> Trial:
+    return replace(
+        scored_trial(index, 1.0),
+        status=TrainingJobStatus.IN_PROGRESS,
+        objective_status=ObjectiveStatus.PENDING,
+        end_time=None,
+    )
+
+
+def test_a_stop_request_ends_the_job_before_its_runtime_or_criteria_are_looked_at() -> None:
+    request = with_criteria({"TargetObjectiveMetricValue": 5.0})
+    request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxRuntimeInSeconds"] = 300
+    limits = limits_of(request)
+    scored = [scored_trial(1, 1.0)]
+    stopping = record_of(request, stop_requested=True)
+    assert (
+        limits.check(stopping, scored, 1000.0, 0.0).status is HyperParameterTuningJobStatus.STOPPED
+    )
+    ending = limits.check(record_of(request), scored, 300.0, 0.0)
+    assert (ending.status, ending.reason) == ("Completed", "it reached MaxRuntimeInSeconds")
+    assert ending.details is None
+    ending = limits.check(record_of(request), scored, 299.0, 0.0)
+    assert ending.reason == "a training job reached TargetObjectiveMetricValue"
+    assert ending.details == {"NumberOfTrainingJobsObjectiveNotImproving": 0}
+
+
+def test_criteria_are_looked_at_again_only_when_another_job_was_scored() -> None:
+    request = with_criteria(
+        {"BestObjectiveNotImproving": {"MaxNumberOfTrainingJobsNotImproving": 3}}
+    )
+    limits = limits_of(request)
+    record = record_of(request)
+    trials = [scored_trial(1, 1.0), scored_trial(2, 1.0)]
+    first = limits.check(record, trials, 0.0, 0.0)
+    assert (first.status, first.details) == (None, {"NumberOfTrainingJobsObjectiveNotImproving": 1})
+    assert limits.check(record, [*trials, running_trial(3)], 0.0, 0.0).details is None
+    trials += [scored_trial(3, 1.0), scored_trial(4, 1.0)]
+    stalled = limits.check(record, trials, 0.0, 0.0)
+    assert stalled.status is HyperParameterTuningJobStatus.COMPLETED
+    assert stalled.reason == "3 training jobs in a row did not improve the best objective by 1%"
+
+
+def test_slots_respect_the_parallel_and_the_total_limits() -> None:
+    limits = limits_of(make_request(max_jobs=4, max_parallel=3))
+    assert limits.slots([]) == 3
+    assert limits.slots([running_trial(1), scored_trial(2, 1.0)]) == 2
+    assert limits.slots([running_trial(1), *(scored_trial(i, 1.0) for i in (2, 3))]) == 1
+    assert limits.slots([scored_trial(i, 1.0) for i in range(1, 5)]) == 0
+
+
+def test_the_job_is_exhausted_once_nothing_runs_and_nothing_more_will() -> None:
+    limits = limits_of(make_request(max_jobs=2, max_parallel=1))
+    assert not limits.exhausted([running_trial(1)], launched=0)
+    assert not limits.exhausted([scored_trial(1, 1.0)], launched=1)
+    assert limits.exhausted([scored_trial(1, 1.0)], launched=0)  # a slot and nothing to try
+    assert limits.exhausted([scored_trial(1, 1.0), scored_trial(2, 1.0)], launched=0)
+
+
+def test_completed_without_a_usable_objective_is_failed() -> None:
+    failed = replace(scored_trial(1, 1.0), objective_status=ObjectiveStatus.FAILED)
+    status, reason = outcome("t-job", HyperParameterTuningJobStatus.COMPLETED, [failed])
+    assert status is HyperParameterTuningJobStatus.FAILED
+    assert reason is not None and reason.startswith("None of the 1 training jobs reported")
+    assert outcome("t-job", HyperParameterTuningJobStatus.STOPPED, [failed]) == ("Stopped", None)
+    scored = [scored_trial(1, 1.0)]
+    assert outcome("t-job", HyperParameterTuningJobStatus.COMPLETED, scored) == ("Completed", None)
