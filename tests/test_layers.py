@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "trimtab"
 
 # Low to high: each entry names a module or a package (with everything in it).
 LAYERS: list[list[str]] = [
-    ["trimtab.errors", "trimtab.settings", "trimtab.arns"],
+    ["trimtab.errors", "trimtab.settings", "trimtab.arns", "trimtab.opt_ml"],
     ["trimtab.spec", "trimtab.extras"],
     ["trimtab.types", "trimtab.space"],
     ["trimtab.metrics", "trimtab.algorithms"],  # algorithms: the registry, and the built-ins

@@ -87,9 +87,7 @@ def code(program: str = '"train.py"', submit: str | None = None) -> dict[str, st
 def test_the_code_folder_must_hold_the_entry_point(tmp_path: Path) -> None:
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "train.py").write_text("")
-    assert locations.code_dir(code(submit='"code"'), PATH, tmp_path) == str(
-        tmp_path / "code"
-    )
+    assert locations.code_dir(code(submit='"code"'), PATH, tmp_path) == str(tmp_path / "code")
     with pytest.raises(ValidationError, match=r"the entry point 'other\.py' is not in"):
         locations.code_dir(code('"other.py"', '"code"'), PATH, tmp_path)
 

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from trimtab.backends.base import Channel, RunSpec
 from trimtab.backends.contract import (
-    MlPaths,
     build_command,
     build_environment,
     merge_environment,
@@ -22,6 +21,7 @@ from trimtab.backends.contract import (
     read_failure_reason,
     split_hyperparameters,
     to_cmd_args,
+    tree,
 )
 from trimtab.errors import ValidationError
 from trimtab.spec.hyperparameters import decode
@@ -132,7 +132,7 @@ def test_entry_point_rules_in_the_toolkit_order(
 ) -> None:
     hps = {"sagemaker_program": json.dumps(program), "epochs": "10", "msg": '"hello world"'}
     run = make_run(tmp_path, hyperparameters=hps, python="PY")
-    paths = MlPaths.for_run(run)
+    paths = tree(run)
     paths.code.mkdir(parents=True)
     if setup_py:
         (paths.code / "setup.py").write_text("")
@@ -141,7 +141,7 @@ def test_entry_point_rules_in_the_toolkit_order(
 
 def test_the_interpreter_defaults_to_the_running_one(tmp_path: Path) -> None:
     run = make_run(tmp_path)
-    assert build_command(run, MlPaths.for_run(run)) == [sys.executable, "train.py", *SDK_ARGV]
+    assert build_command(run, tree(run)) == [sys.executable, "train.py", *SDK_ARGV]
 
 
 # --- environment
@@ -150,7 +150,7 @@ def test_the_interpreter_defaults_to_the_running_one(tmp_path: Path) -> None:
 def test_environment_is_what_the_toolkit_sets(tmp_path: Path) -> None:
     hps = {**SDK_HYPERPARAMETERS, "learning-rate": "0.1", "sagemaker_pytorch_ddp_enabled": "false"}
     run = make_run(tmp_path, hyperparameters=hps, environment={"MY_VAR": "1"})
-    paths = MlPaths.for_run(run)
+    paths = tree(run)
     env = build_environment(run, paths, gpus=None, num_cpus=8)
     base = str(tmp_path / "job" / "ml")
     assert env["SM_HPS"] == (
@@ -206,7 +206,7 @@ def test_environment_is_what_the_toolkit_sets(tmp_path: Path) -> None:
 
 def test_training_env_holds_the_toolkit_environment_properties(tmp_path: Path) -> None:
     run = make_run(tmp_path)
-    env = build_environment(run, MlPaths.for_run(run), gpus=("1",), num_cpus=4)
+    env = build_environment(run, tree(run), gpus=("1",), num_cpus=4)
     training_env = json.loads(env["SM_TRAINING_ENV"])
     assert set(training_env) == {
         *("additional_framework_parameters", "channel_input_dirs", "current_host"),
@@ -229,7 +229,7 @@ def test_training_env_holds_the_toolkit_environment_properties(tmp_path: Path) -
 
 def test_cpu_jobs_on_a_gpu_machine_see_no_gpu(tmp_path: Path) -> None:
     run = make_run(tmp_path)
-    env = build_environment(run, MlPaths.for_run(run), gpus=(), num_cpus=1)
+    env = build_environment(run, tree(run), gpus=(), num_cpus=1)
     assert (env["CUDA_VISIBLE_DEVICES"], env["SM_NUM_GPUS"]) == ("", "0")
 
 
@@ -237,7 +237,7 @@ def test_merged_environment_layers_inherited_then_job_then_contract(tmp_path: Pa
     run = make_run(
         tmp_path, environment={"MY_VAR": "1", "SM_MODEL_DIR": "/nope", "PYTHONPATH": "/a"}
     )
-    contract = build_environment(run, MlPaths.for_run(run), gpus=None, num_cpus=1)
+    contract = build_environment(run, tree(run), gpus=None, num_cpus=1)
     inherited = {"HOME": "/home/me", "SM_CHANNEL_STALE": "/old", "PYTHONPATH": "/b"}
     env = merge_environment(inherited, run, contract)
     assert env["HOME"] == "/home/me"
@@ -342,7 +342,7 @@ def test_checkpoints_are_restored_from_the_checkpoint_uri(tmp_path: Path) -> Non
     paths = prepare_tree(run)
     assert paths.checkpoints == tmp_path / "job" / "ml" / "ckpt"
     assert (paths.checkpoints / "step.txt").read_text() == "7"
-    elsewhere = MlPaths.for_run(make_run(tmp_path, checkpoint_local_path=str(tmp_path / "c")))
+    elsewhere = tree(make_run(tmp_path, checkpoint_local_path=str(tmp_path / "c")))
     assert elsewhere.checkpoints == tmp_path / "c"
 
 

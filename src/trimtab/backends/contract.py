@@ -19,12 +19,12 @@ import shutil
 import sys
 import tarfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from trimtab.backends.base import Channel, RunSpec
 from trimtab.errors import ValidationError
+from trimtab.opt_ml import MlPaths
 from trimtab.spec.hyperparameters import PROGRAM, RESERVED, SUBMIT_DIRECTORY, decode, is_reserved
 
 logger = logging.getLogger(__name__)
@@ -32,50 +32,11 @@ logger = logging.getLogger(__name__)
 HOST: Final = "algo-1"
 INSTANCE_GROUP: Final = "homogeneousCluster"
 FAILURE_REASON_LIMIT: Final = 1024
-_OPT_ML: Final = "/opt/ml"
 
 
-@dataclass(frozen=True)
-class MlPaths:
-    """The `/opt/ml`-style tree of one training job; `base` is its `SAGEMAKER_BASE_DIR`."""
-
-    base: Path
-    input: Path
-    config: Path
-    data: Path  # one folder (or link) per channel
-    model: Path
-    output: Path
-    output_data: Path
-    intermediate: Path
-    failure: Path
-    code: Path
-    checkpoints: Path
-
-    @classmethod
-    def for_run(cls, run: RunSpec) -> MlPaths:
-        """`checkpoint_local_path` under `/opt/ml` (SageMaker's default is `/opt/ml/checkpoints`)
-        moves into the job's tree like everything else; any other path is used as given."""
-        base = Path(run.job_dir) / "ml"
-        local = run.checkpoint_local_path or "/opt/ml/checkpoints"
-        under_base = local == _OPT_ML or local.startswith(_OPT_ML + "/")
-        return cls(
-            base=base,
-            input=base / "input",
-            config=base / "input" / "config",
-            data=base / "input" / "data",
-            model=base / "model",
-            output=base / "output",
-            output_data=base / "output" / "data",
-            intermediate=base / "output" / "intermediate",
-            failure=base / "output" / "failure",
-            code=base / "code",
-            checkpoints=base / local.removeprefix(_OPT_ML).lstrip("/")
-            if under_base
-            else Path(local),
-        )
-
-    def channel(self, name: str) -> Path:
-        return self.data / name
+def tree(run: RunSpec) -> MlPaths:
+    """The job's `/opt/ml` tree: under its own folder, with its CheckpointConfig.LocalPath."""
+    return MlPaths.under(Path(run.job_dir) / "ml", checkpoints=run.checkpoint_local_path)
 
 
 # --- hyperparameters and argv (toolkit: environment.read_hyperparameters, mapping.to_cmd_args)
@@ -295,7 +256,7 @@ def prepare_tree(run: RunSpec) -> MlPaths:
     """Build a fresh tree for one attempt (model/, output/, input/ and code/ are emptied; the
     checkpoints folder is kept and overlaid from `checkpoint_s3_uri`). Raises ValidationError for
     a missing entry point, code location or channel source."""
-    paths = MlPaths.for_run(run)
+    paths = tree(run)
     script_mode = run.algorithm_module is None
     entry = entry_point(run) if script_mode else ""
     code = _code_source(run) if script_mode else None

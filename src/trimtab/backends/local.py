@@ -32,7 +32,6 @@ from typing import Final
 from trimtab.backends.base import RunSpec, RunState
 from trimtab.backends.contract import (
     FAILURE_REASON_LIMIT,
-    MlPaths,
     build_command,
     build_environment,
     merge_environment,
@@ -42,6 +41,7 @@ from trimtab.backends.contract import (
 )
 from trimtab.backends.resources import assign_gpus, gpus_wanted, local_gpus
 from trimtab.errors import ValidationError
+from trimtab.opt_ml import MlPaths
 from trimtab.spec.enums import SecondaryStatus, TrainingJobStatus
 
 logger = logging.getLogger(__name__)
