@@ -24,13 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from trimtab.space import SearchSpace
 from trimtab.spec.enums import ObjectiveStatus, ObjectiveType
 from trimtab.strategies._design import ConfigKey, config_key, design_size, fresh_design
 from trimtab.strategies.base import Prior
 from trimtab.strategies.gp import Observation, propose, usable
+from trimtab.strategies.random_search import RandomSearch
 from trimtab.types import History, Suggestion, Trial
 
 # Every this many model-based configurations (counted over the job), one is a Thompson sample
@@ -50,10 +49,7 @@ class BayesianSearch:
         directions: Mapping[str | None, ObjectiveType] | None = None,
         prior: Prior | None = None,
     ) -> None:
-        if not spaces:
-            raise ValueError("BayesianSearch needs at least one search space, got none")
-        if seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, but got {seed=}")
+        self._random = RandomSearch(spaces, seed)  # checks them; picks each job's definition
         self._spaces = dict(spaces)
         self._names = list(spaces)
         self._seed = seed
@@ -82,10 +78,7 @@ class BayesianSearch:
         return out
 
     def _definition(self, k: int) -> str | None:
-        if len(self._names) == 1:
-            return self._names[0]
-        rng = np.random.default_rng([self._seed, k])
-        return self._names[int(rng.integers(len(self._names)))]
+        return self._random.definition(k)
 
     def _pick(
         self,

@@ -33,7 +33,14 @@ class RandomSearch:
     def draw(self, k: int) -> Suggestion:
         """Configuration number `k` of the tuning job."""
         rng = np.random.default_rng([self._seed, k])
+        name = self._pick(rng)
+        return Suggestion(self._spaces[name].sample(rng), name)
+
+    def definition(self, k: int) -> str | None:
+        """The definition configuration number `k` belongs to (what `draw(k)` picks)."""
+        return self._pick(np.random.default_rng([self._seed, k]))
+
+    def _pick(self, rng: np.random.Generator) -> str | None:
         # One definition draws no index, so its k-th config is exactly `space.sample(rng)`.
         names = self._names
-        name = names[int(rng.integers(len(names)))] if len(names) > 1 else names[0]
-        return Suggestion(self._spaces[name].sample(rng), name)
+        return names[int(rng.integers(len(names)))] if len(names) > 1 else names[0]
