@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trimtab import service
+from trimtab import arns, service
 from trimtab.errors import MissingDependency
 from trimtab.reports.rows import analytics_rows
 from trimtab.store import Store, open_store
@@ -38,7 +38,7 @@ from trimtab.store import Store, open_store
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_ROLE = "arn:aws:iam::000000000000:role/trimtab-local"
+DEFAULT_ROLE = f"arn:aws:iam::{arns.ACCOUNT}:role/trimtab-local"
 DEFAULT_IMAGE = "trimtab/script-mode:latest"
 
 

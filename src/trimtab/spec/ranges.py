@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from itertools import chain
 
 from trimtab.spec.enums import ScalingType
+from trimtab.spec.hyperparameters import OBJECTIVE_METRIC
 from trimtab.spec.messages import violation
 from trimtab.spec.request import CreateHyperParameterTuningJobRequest
 from trimtab.spec.tuning import (
@@ -24,7 +25,6 @@ from trimtab.spec.views import DefinitionView, duplicates
 
 MAX_TUNABLE = 30  # integer + continuous + categorical ranges
 MAX_HYPERPARAMETERS = 100  # static + tuned + the injected objective name
-OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
 
 _Range = IntegerParameterRange | ContinuousParameterRange
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -127,12 +127,12 @@ def _one_definition(view: DefinitionView, autotune: bool) -> Iterator[str]:
             f"must have at most {MAX_TUNABLE} ranges in total (Integer, Continuous and "
             f"Categorical), not {len(names)}",
         )
-    total = len(set(static) | {OBJECTIVE_HYPERPARAMETER}) + len(names)
+    total = len(set(static) | {OBJECTIVE_METRIC}) + len(names)
     if total > MAX_HYPERPARAMETERS:
         yield violation(
             f"{view.path}.StaticHyperParameters",
             total,
-            f"static and tuned hyperparameters plus {OBJECTIVE_HYPERPARAMETER} must be at most "
+            f"static and tuned hyperparameters plus {OBJECTIVE_METRIC} must be at most "
             f"{MAX_HYPERPARAMETERS}, not {total} ({len(static)} static, {len(names)} tuned)",
         )
     for i, categorical in enumerate(ranges.categorical_parameter_ranges):
