@@ -27,8 +27,7 @@ from rich.text import Text
 from trimtab import __version__, service
 from trimtab.algorithms import BUILTINS
 from trimtab.errors import TrimtabError, training_job_not_found
-from trimtab.reports import console as display
-from trimtab.reports import responses, rows
+from trimtab.reports import console, responses, rows
 from trimtab.settings import Settings, default_home
 from trimtab.spec.enums import HyperParameterTuningJobStatus, TrainingJobStatus
 from trimtab.store import Store, open_store
@@ -39,8 +38,8 @@ EXIT_CODES = {
     HyperParameterTuningJobStatus.STOPPED: 130,
 }
 
-console = Console()
-errors = Console(stderr=True)
+stdout = Console()
+stderr = Console(stderr=True)
 
 
 def _print_json(data: Any) -> None:
@@ -65,12 +64,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def _run(store: Store, name: str, args: argparse.Namespace) -> int:
     """Run a tuning job with live progress; SIGTERM stops it as cleanly as Ctrl-C does."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    with display.Progress(console) as progress:
+    with console.Progress(stdout) as progress:
         record = service.run_tuning_job(store, name, settings=_settings(args), on_progress=progress)
     response = service.describe_tuning_job(store, record.name)
-    console.print(display.describe_view(response))
+    stdout.print(console.describe_view(response))
     if record.status is HyperParameterTuningJobStatus.COMPLETED:
-        console.print(
+        stdout.print(
             f"\nDetails: trimtab describe {record.name}   "
             f"All training jobs: trimtab training-jobs {record.name}"
         )
@@ -79,7 +78,7 @@ def _run(store: Store, name: str, args: argparse.Namespace) -> int:
 
 def cmd_tune(store: Store, args: argparse.Namespace) -> int:
     record = service.create_from_file(store, args.job_file, name=args.name)
-    console.print(f"Created tuning job [bold]{record.name}[/bold] (store: {default_home()})")
+    stdout.print(f"Created tuning job [bold]{record.name}[/bold] (store: {default_home()})")
     return _run(store, record.name, args)
 
 
@@ -92,7 +91,7 @@ def cmd_describe(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(response)
     else:
-        console.print(display.describe_view(response))
+        stdout.print(console.describe_view(response))
     return 0
 
 
@@ -103,7 +102,7 @@ def cmd_training_jobs(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"TrainingJobSummaries": summaries})
     else:
-        console.print(display.training_jobs_table(summaries))
+        stdout.print(console.training_jobs_table(summaries))
     return 0
 
 
@@ -114,13 +113,13 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"HyperParameterTuningJobSummaries": summaries})
     else:
-        console.print(display.tuning_jobs_table(summaries))
+        stdout.print(console.tuning_jobs_table(summaries))
     return 0
 
 
 def cmd_stop(store: Store, args: argparse.Namespace) -> int:
     record = service.stop_tuning_job(store, args.name)
-    console.print(f"Tuning job {record.name}: {record.status}")
+    stdout.print(f"Tuning job {record.name}: {record.status}")
     return 0
 
 
@@ -227,13 +226,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["TRIMTAB_HOME"] = args.home
     level = logging.WARNING - 10 * args.verbose
     logging.basicConfig(
-        level=level, format="%(message)s", handlers=[RichHandler(console=errors, show_path=False)]
+        level=level, format="%(message)s", handlers=[RichHandler(console=stderr, show_path=False)]
     )
     try:
         store = open_store(url=args.store)
         code: int = args.handler(store, args)
     except TrimtabError as error:
-        errors.print(
+        stderr.print(
             Text.assemble((error.code, "bold red"), ": ", error.message),
             highlight=False,
             soft_wrap=True,
