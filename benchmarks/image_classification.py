@@ -2,7 +2,7 @@
 
 Both train the same ResNet (trimtab's, `resnet.build`) at the same input size and batch size
 with SGD: the bare loop on a random tensor already in memory (on the GPU when there is one),
-the algorithm as a real training job (`python -m trimtab.algorithms.image_classification.train`
+the algorithm as a real training job (`python -m trimtab.algorithms.image_classification`
 reading a RecordIO channel of JPEG images, with its decoding, metrics and checkpoints). Each
 runs in its own process, alternately, `--repeats` times; a run's speed is the median of its
 epochs after the first (warm-up), and the table shows the best run of each. The goal is a
@@ -31,7 +31,8 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.report import REPORT, write_section
-from trimtab.algorithms.image_classification.recordio import ImageRecord, write_records
+from trimtab.algorithms._recordio import write_records
+from trimtab.algorithms.image_classification.recordio import ImageRecord
 
 PRESETS: dict[str, dict[str, Any]] = {
     "cpu": {"layers": 20, "size": 32, "images": 2048, "batch": 64, "epochs": 4},
@@ -82,7 +83,7 @@ def run_job(root: Path, args: argparse.Namespace, env: dict[str, str]) -> list[f
     (config / "inputdataconfig.json").write_text(
         json.dumps(dict.fromkeys(("train", "validation"), content))
     )
-    module = "trimtab.algorithms.image_classification.train"
+    module = "trimtab.algorithms.image_classification"
     done = subprocess.run(
         [sys.executable, "-m", module],
         env=env | {"SAGEMAKER_BASE_DIR": str(base)},

@@ -158,7 +158,7 @@ def trainer_run(setup: Setup, updates: int) -> float:
 
     import numpy as np
 
-    from trimtab.algorithms.seq2seq.trainer import Trainer
+    from trimtab.algorithms.seq2seq.fit import Trainer
 
     hp = dataclasses.replace(
         setup.hp, max_num_batches=updates, checkpoint_frequency_num_batches=updates

@@ -18,7 +18,7 @@ from trimtab.spec.enums import ObjectiveType
 @dataclass(frozen=True)
 class BuiltinAlgorithm:
     name: str  # the image repository name: "seq2seq", "image-classification"
-    module: str  # run as `python -m <module>` in the job's folder
+    module: str  # run as `python -m <module>` in the job's folder (a package's `__main__`)
     metrics: Mapping[str, tuple[str, ObjectiveType]]  # metric name -> (regex, direction)
     # a light module with `register(commands)`, adding `trimtab <name> ...` subcommands
     cli_module: str | None = None
@@ -31,7 +31,7 @@ class BuiltinAlgorithm:
 BUILTINS: dict[str, BuiltinAlgorithm] = {
     "seq2seq": BuiltinAlgorithm(
         name="seq2seq",
-        module="trimtab.algorithms.seq2seq.train",
+        module="trimtab.algorithms.seq2seq",
         metrics={
             "validation:accuracy": (r"validation:accuracy=([0-9.]+)", ObjectiveType.MAXIMIZE),
             "validation:bleu": (r"validation:bleu=([0-9.]+)", ObjectiveType.MAXIMIZE),
@@ -46,7 +46,7 @@ BUILTINS: dict[str, BuiltinAlgorithm] = {
     ),
     "image-classification": BuiltinAlgorithm(
         name="image-classification",
-        module="trimtab.algorithms.image_classification.train",
+        module="trimtab.algorithms.image_classification",
         # MXNet-style lines, e.g. `Epoch[3] Validation-accuracy=0.981250`
         metrics={
             "validation:accuracy": (

@@ -12,15 +12,15 @@ import pytest
 import torch
 
 from tests.algorithms.image_classification.helpers import digits, make_job, write_folder
-from trimtab.algorithms.image_classification import train
-from trimtab.algorithms.image_classification.environment import JobPaths
+from trimtab.algorithms.image_classification import __main__ as entry_point
 from trimtab.algorithms.image_classification.pack import PackOptions, pack
+from trimtab.opt_ml import MlPaths
 
 
 @dataclass(frozen=True)
 class JobRun:
     code: int
-    paths: JobPaths
+    paths: MlPaths
     log: list[str]
 
     @property
@@ -61,15 +61,15 @@ def run_training(
 ) -> JobRun:
     """Run a training job in this process (a job's folder may be run again: a restart)."""
     paths = (
-        JobPaths(base)
+        MlPaths.under(base)
         if base.exists()
         else make_job(base, hyperparameters, channels, content_types)
     )
     with pytest.MonkeyPatch.context() as patch, _collecting() as log:
         patch.setenv("SAGEMAKER_BASE_DIR", str(base))
         patch.setenv("TRIMTAB_DATA_WORKERS", "0")  # tiny data: worker processes cost more
-        patch.setattr(train, "configure_logging", lambda: None)
-        code = train.main()
+        patch.setattr(entry_point, "configure_logging", lambda: None)
+        code = entry_point.main()
     return JobRun(code, paths, log.messages)
 
 

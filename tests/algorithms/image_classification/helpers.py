@@ -11,7 +11,7 @@ import numpy.typing as npt
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from trimtab.algorithms.image_classification.environment import JobPaths
+from trimtab.opt_ml import MlPaths
 
 
 def digits(count: int | None = None) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
@@ -35,7 +35,7 @@ def make_job(
     hyperparameters: Mapping[str, str],
     channels: Mapping[str, Path],
     content_types: Mapping[str, str] | None = None,
-) -> JobPaths:
+) -> MlPaths:
     """A job's /opt/ml-style folder, as trimtab's backend lays it out."""
     config = base / "input" / "config"
     data = base / "input" / "data"
@@ -55,4 +55,4 @@ def make_job(
         else:
             (data / name).mkdir()
             (data / name / source.name).symlink_to(source.absolute())
-    return JobPaths(base)
+    return MlPaths.under(base)

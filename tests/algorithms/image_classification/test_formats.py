@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trimtab.algorithms import _recordio
 from trimtab.algorithms.image_classification import recordio
 from trimtab.algorithms.image_classification.lst import (
     ListEntry,
@@ -36,7 +37,7 @@ FRAME_VECTORS = [
 
 @pytest.mark.parametrize(("payload", "frames"), FRAME_VECTORS)
 def test_frames_match_mxnet(payload: str, frames: str) -> None:
-    encoded = recordio.encode(bytes.fromhex(payload))
+    encoded = _recordio.encode(bytes.fromhex(payload))
     assert encoded.hex() == frames.replace(" ", "")
     assert [p for _, p in recordio.iter_records(encoded)] == [bytes.fromhex(payload)]
 
@@ -53,7 +54,7 @@ MAGIC = bytes.fromhex("0a23d7ce")
 )
 def test_records_round_trip_whatever_magic_they_hold(payloads: list[bytes]) -> None:
     file = io.BytesIO()
-    offsets = recordio.write_records(file, payloads)
+    offsets = _recordio.write_records(file, payloads)
     data = file.getvalue()
     assert len(data) % 4 == 0
     assert list(recordio.iter_records(data)) == list(zip(offsets, payloads, strict=True))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from trimtab.algorithms.seq2seq import CHANNELS, train
+from trimtab.algorithms.seq2seq import CHANNELS
+from trimtab.algorithms.seq2seq.__main__ import main
 from trimtab.algorithms.seq2seq.prepare import prepare
 
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -94,7 +95,7 @@ def make_job(
 
 
 def run_job(base: Path, capsys: pytest.CaptureFixture[str]) -> JobResult:
-    """`train.main` in this process, with its printed lines."""
-    code = train.main({"SAGEMAKER_BASE_DIR": str(base)})
+    """The entry point's `main` in this process, with its printed lines."""
+    code = main({"SAGEMAKER_BASE_DIR": str(base)})
     out = capsys.readouterr().out
     return JobResult(code, out.splitlines(), base)

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.algorithms.seq2seq.helpers import reversed_digits, write_text
-from trimtab.algorithms.seq2seq import recordio
+from trimtab.algorithms import _recordio as recordio
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq.data import read_corpus
-from trimtab.algorithms.seq2seq.errors import ClientError
 from trimtab.algorithms.seq2seq.prepare import VocabularyOptions, prepare
 from trimtab.algorithms.seq2seq.record import (
     RecordError,
@@ -47,22 +47,25 @@ FRAMING_VECTORS = [
 @pytest.mark.parametrize(("payload", "frames"), FRAMING_VECTORS)
 def test_recordio_frames_match_mxnet(payload: str, frames: str) -> None:
     assert recordio.encode(words(payload)) == words(frames)
-    assert list(recordio.decode(words(frames))) == [words(payload)]
+    assert [p for _, p in recordio.iter_records(words(frames))] == [words(payload)]
 
 
 @given(st.lists(st.lists(st.sampled_from([b"\x0a\x23\xd7\xce", b"ab", b"c", b"wxyz"]))))
 def test_recordio_round_trip(records: list[list[bytes]]) -> None:
     payloads = [b"".join(parts) for parts in records]
     stream = io.BytesIO()
-    assert recordio.write_records(stream, payloads) == len(payloads)
+    offsets = recordio.write_records(stream, payloads)
+    assert len(offsets) == len(payloads)
     assert len(stream.getvalue()) % 4 == 0
-    assert list(recordio.read_records(io.BytesIO(stream.getvalue()))) == payloads
+    assert list(recordio.iter_records(stream.getvalue())) == list(
+        zip(offsets, payloads, strict=True)
+    )
 
 
 def test_a_whole_frame_holding_the_magic_is_read_as_is() -> None:
     """The example's own writer never splits; its frames must still be read."""
     payload = words("0a23d7ce 0a23d7ce")
-    assert list(recordio.decode(words("0a23d7ce 08000000") + payload)) == [payload]
+    assert [p for _, p in recordio.iter_records(words("0a23d7ce 08000000") + payload)] == [payload]
 
 
 @pytest.mark.parametrize(
@@ -77,7 +80,7 @@ def test_a_whole_frame_holding_the_magic_is_read_as_is() -> None:
 )
 def test_malformed_recordio_is_refused(data: str, message: str) -> None:
     with pytest.raises(recordio.RecordIOError, match=message):
-        list(recordio.decode(words(data)))
+        list(recordio.iter_records(words(data)))
 
 
 # formats.md §3: the record with source [4, 5, 300, 0] and target [7, 1].

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.algorithms.seq2seq.helpers import make_job, run_job
-from trimtab.algorithms.seq2seq.errors import ClientError
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq.hyperparameters import (
     WIRE_NAMES,
     Hyperparameters,

@@ -186,10 +186,10 @@ def test_internal_early_stopping(
     checkpoints: int,
     stopped: bool,
 ) -> None:
-    from trimtab.algorithms.seq2seq import trainer
+    from trimtab.algorithms.seq2seq import fit
 
     scripted = iter(perplexities)  # what each checkpoint's evaluation finds
-    monkeypatch.setattr(trainer.Trainer, "evaluate", lambda self: Scores(next(scripted), 0.5))
+    monkeypatch.setattr(fit.Trainer, "evaluate", lambda self: Scores(next(scripted), 0.5))
     hp = {**TINY, "max_num_batches": "-1", "bleu_sample_size": "0", **settings}
     result = run_job(make_job(tmp_path, channels, hp), capsys)
     assert result.code == 0, result.lines

@@ -1,13 +1,17 @@
-"""The two ways a training job of this algorithm fails, worded as SageMaker's built-ins word them.
+"""This algorithm's ClientError, worded as SageMaker's Image Classification words it.
 
-A `ClientError` is the user's to fix (a bad hyperparameter, a missing channel, an unreadable
-image); anything else is an `AlgorithmError`. Either way the text goes to `output/failure`
-(the training job's FailureReason) and the process exits non-zero.
+The user's mistakes (a bad hyperparameter, a missing channel, an unreadable image) are the
+shared `ClientError`; this one adds the `Stage` that was being checked, which SageMaker's
+FailureReason names (`Unable to initialize the algorithm. Failed to validate hyperparameters.
+...`). Errors raised in DataLoader workers come back re-wrapped by torch: `from_worker`
+recovers them.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from trimtab.algorithms import errors
 
 
 class Stage(StrEnum):
@@ -19,7 +23,7 @@ class Stage(StrEnum):
     MODEL = "Failed to load the model channel."
 
 
-class ClientError(Exception):
+class ClientError(errors.ClientError):
     """A problem with the job's request or data; `detail` says which value broke which rule."""
 
     def __init__(self, detail: str, stage: Stage = Stage.DATA) -> None:

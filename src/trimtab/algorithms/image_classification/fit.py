@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from trimtab.algorithms.image_classification import artifacts
+from trimtab.algorithms.image_classification.epoch import Trainer
 from trimtab.algorithms.image_classification.evaluation import report
 from trimtab.algorithms.image_classification.hyperparameters import HyperParameters
-from trimtab.algorithms.image_classification.loop import Trainer
 from trimtab.algorithms.image_classification.pipeline import Batches
 from trimtab.algorithms.image_classification.stopping import EarlyStopping
 

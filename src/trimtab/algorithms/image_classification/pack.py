@@ -29,6 +29,7 @@ from typing import Final
 
 from PIL import Image
 
+from trimtab.algorithms import _recordio
 from trimtab.algorithms.image_classification import recordio
 from trimtab.algorithms.image_classification.images import resize_shorter
 from trimtab.algorithms.image_classification.lst import ListEntry, write_list
@@ -126,7 +127,7 @@ def _records(entries: list[ListEntry], root: Path, options: PackOptions) -> Iter
 def write_records(entries: list[ListEntry], root: Path, rec: Path, options: PackOptions) -> None:
     """`rec` and its `.idx`, records in list order."""
     with rec.open("wb") as file:
-        offsets = recordio.write_records(file, _records(entries, root, options))
+        offsets = _recordio.write_records(file, _records(entries, root, options))
     recordio.write_index(rec.with_suffix(".idx"), [e.index for e in entries], offsets)
 
 

@@ -6,7 +6,7 @@ cheap as a bare training loop over tensors), and so does it with `crop` when its
 one size (crops and flips are then cut per batch by indexing); otherwise the prepared images
 are kept and cropped and augmented each epoch in workers. A larger data set is decoded and
 augmented in the workers every epoch. Batches stay uint8 until they reach the device
-(`loop.py` normalises them).
+(`epoch.py` normalises them).
 """
 
 from __future__ import annotations

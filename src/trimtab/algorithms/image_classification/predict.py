@@ -18,6 +18,7 @@ import torch
 
 from trimtab.algorithms.image_classification import resnet
 from trimtab.algorithms.image_classification.artifacts import ModelSettings, read_model
+from trimtab.algorithms.image_classification.epoch import normalisation
 from trimtab.algorithms.image_classification.images import (
     Array,
     Cropper,
@@ -25,7 +26,8 @@ from trimtab.algorithms.image_classification.images import (
     decode,
     resize_shorter,
 )
-from trimtab.algorithms.image_classification.loop import normalisation
+
+BATCH_SIZE = 64  # images classified at once
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,10 @@ class Prediction:
 
 
 class Predictor:
-    def __init__(self, model_path: Path, device: torch.device | None = None) -> None:
+    def __init__(self, model_path: Path) -> None:
         self.settings, state = read_model(model_path)
         s = self.settings
-        self.device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.model = resnet.build(s.num_layers, s.num_classes, s.image_shape[0])
         self.model.load_state_dict(state)
         self.model.to(self.device).eval()
@@ -69,10 +71,10 @@ class Predictor:
         rows: list[list[float]] = out.cpu().tolist()
         return rows
 
-    def predict(self, paths: Sequence[Path], batch_size: int = 64) -> list[Prediction]:
+    def predict(self, paths: Sequence[Path]) -> list[Prediction]:
         predictions = []
-        for start in range(0, len(paths), batch_size):
-            chunk = paths[start : start + batch_size]
+        for start in range(0, len(paths), BATCH_SIZE):
+            chunk = paths[start : start + BATCH_SIZE]
             images = [self.prepare(p.read_bytes(), str(p)) for p in chunk]
             for path, row in zip(chunk, self.probabilities(images), strict=True):
                 predictions.append(Prediction(path, row))

@@ -1,108 +1,59 @@
-"""MXNet/dmlc RecordIO files and the image records im2rec writes into them.
+"""The `.rec` files of this algorithm: im2rec image records in RecordIO frames, read lazily.
 
-Byte compatible with MXNet's `MXRecordIO` (see formats.md §2 and §5.1): frames of
-`magic, (cflag << 29) | length, payload, zero padding to 4 bytes`, where a payload holding the
-magic word at a 4-byte-aligned offset is cut there into several frames (the magic itself is
-dropped and put back on reading). An image record is a 24-byte header (`IfQQ`: flag, label,
-id, id2), then `flag` float32 labels when flag > 0, then the encoded image.
+The framing is `_recordio`'s (MXNet's `MXRecordIO`, formats.md §2); this module adds what is
+this algorithm's own (formats.md §5.1): an image record is a 24-byte header (`IfQQ`: flag,
+label, id, id2), then `flag` float32 labels when flag > 0, then the encoded image; `.rec` files
+are memory-mapped and read by record offset, so a DataLoader worker reads only its images; an
+`.idx` file lists the offsets as MXNet's `MXIndexedRecordIO` does. A damaged file's messages
+keep this algorithm's wording (they reach `output/failure`).
 """
 
 from __future__ import annotations
 
 import mmap
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Final, Self
 
-MAGIC: Final = 0xCED7230A
-_MAGIC_BYTES: Final = struct.pack("<I", MAGIC)
-_FRAME_HEADER: Final = struct.Struct("<II")
-_LENGTH_MASK: Final = (1 << 29) - 1
-_WHOLE, _FIRST, _MIDDLE, _LAST = 0, 1, 2, 3
+from trimtab.algorithms import _recordio
+
 _IMAGE_HEADER: Final = struct.Struct("<IfQQ")
 
 
-class RecordIOError(ValueError):
-    """A file that is not (or not entirely) RecordIO."""
+class RecordIOError(_recordio.RecordIOError):
+    """A file that is not (or not entirely) RecordIO, or a record that is not an image record."""
+
+    @classmethod
+    def bad_magic(cls, offset: int, magic: int) -> Self:
+        return cls(f"no RecordIO magic at byte {offset}")
+
+    @classmethod
+    def truncated_frame(cls, offset: int, length: int) -> Self:
+        return cls(f"truncated record at byte {offset}")
+
+    @classmethod
+    def unfinished(cls) -> Self:
+        return cls("file ends inside a split record")
 
 
-def encode(payload: bytes) -> bytes:
-    """The frames of one record, exactly as MXNet's writer lays them out."""
-    pieces = []
-    start = 0
-    aligned_end = len(payload) & ~3
-    hit = payload.find(_MAGIC_BYTES)
-    while hit >= 0 and hit + 4 <= aligned_end:
-        if hit % 4 == 0:
-            pieces.append(payload[start:hit])
-            start = hit + 4
-            hit = payload.find(_MAGIC_BYTES, start)
-        else:
-            hit = payload.find(_MAGIC_BYTES, hit + 1)
-    pieces.append(payload[start:])
-    out = bytearray()
-    for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        flag = (_WHOLE if i == 0 else _LAST) if last else (_FIRST if i == 0 else _MIDDLE)
-        out += _FRAME_HEADER.pack(MAGIC, (flag << 29) | len(piece))
-        out += piece
-        out += b"\0" * (-len(piece) % 4)
-    return bytes(out)
-
-
-def _frame(data: bytes | mmap.mmap, offset: int) -> tuple[int, int, int, int]:
-    """(cflag, payload start, payload length, next frame's offset) of the frame at `offset`."""
-    if offset + 8 > len(data):
-        raise RecordIOError(f"truncated frame header at byte {offset}")
-    magic, lrecord = _FRAME_HEADER.unpack_from(data, offset)
-    if magic != MAGIC:
-        raise RecordIOError(f"no RecordIO magic at byte {offset}")
-    length = lrecord & _LENGTH_MASK
-    start = offset + 8
-    if start + length > len(data):
-        raise RecordIOError(f"truncated record at byte {offset}")
-    return lrecord >> 29, start, length, start + length + (-length % 4)
-
-
-def read_at(data: bytes | mmap.mmap, offset: int) -> tuple[bytes, int]:
+def read_at(data: _recordio.Data, offset: int) -> tuple[bytes, int]:
     """The record whose first frame starts at `offset`, and the offset of the next record."""
-    parts: list[bytes] = []
-    while True:
-        cflag, start, length, following = _frame(data, offset)
-        parts.append(bytes(data[start : start + length]))
-        offset = following
-        if cflag in (_WHOLE, _LAST):
-            return _MAGIC_BYTES.join(parts), offset
-        if offset >= len(data):
-            raise RecordIOError("file ends inside a split record")
+    return _recordio.read_at(data, offset, RecordIOError)
 
 
-def iter_records(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
+def iter_records(data: _recordio.Data) -> Iterator[tuple[int, bytes]]:
     """(offset, payload) of every record, in file order."""
-    offset = 0
-    while offset < len(data):
-        payload, following = read_at(data, offset)
-        yield offset, payload
-        offset = following
+    return _recordio.iter_records(data, RecordIOError)
 
 
-def open_map(path: Path) -> mmap.mmap | bytes:
+def open_map(path: Path) -> _recordio.Data:
     """The file's bytes, memory-mapped (an empty file cannot be mapped, so it is b"")."""
     with path.open("rb") as file:
         if path.stat().st_size == 0:
             return b""
         return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-
-
-def write_records(file: BinaryIO, payloads: Iterable[bytes]) -> list[int]:
-    """Append records to an open file; returns each record's byte offset (for an `.idx`)."""
-    offsets = []
-    for payload in payloads:
-        offsets.append(file.tell())
-        file.write(encode(payload))
-    return offsets
 
 
 @dataclass(frozen=True)

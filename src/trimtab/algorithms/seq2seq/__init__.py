@@ -1,10 +1,11 @@
 """SageMaker's built-in Sequence-to-Sequence algorithm, in PyTorch.
 
-A tuning job whose `TrainingImage` is `seq2seq` runs `python -m trimtab.algorithms.seq2seq.train`
-under the training-container contract: it reads `hyperparameters.json` and the `train`,
-`validation` and `vocab` channels (RecordIO-protobuf records and JSON vocabularies, byte for byte
-as SageMaker's preparation script writes them), trains an RNN or CNN encoder-decoder, prints
-its metrics at every checkpoint and leaves the best checkpoint in the model folder.
+A tuning job whose `TrainingImage` is `seq2seq` runs `python -m trimtab.algorithms.seq2seq`
+(`__main__.py`) under the training-container contract: it reads `hyperparameters.json` and the
+`train`, `validation` and `vocab` channels (RecordIO-protobuf records and JSON vocabularies,
+byte for byte as SageMaker's preparation script writes them), trains an RNN or CNN
+encoder-decoder (`training.py`, `fit.py`), prints its metrics at every checkpoint and leaves
+the best checkpoint in the model folder.
 
 Importing this package is light: torch is only imported by the modules that train and decode.
 """

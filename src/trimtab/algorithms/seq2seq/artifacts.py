@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq import SOURCE_VOCAB, TARGET_VOCAB
-from trimtab.algorithms.seq2seq.errors import ClientError
 from trimtab.algorithms.seq2seq.hyperparameters import (
     Hyperparameters,
     parse_hyperparameters,

@@ -141,10 +141,6 @@ class BucketedData:
     def num_batches(self) -> int:
         return sum(-(-size // self.batch_size) for size in self.sizes)
 
-    @property
-    def num_sentences(self) -> int:
-        return sum(self.sizes)
-
     def batches(self, rng: np.random.Generator | None = None) -> Iterator[Batch]:
         """Every sentence once: in order without `rng`; shuffled (within buckets, and the
         order of the batches) with it."""

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def cmd_prepare(store: Store, args: argparse.Namespace) -> int:
-    from trimtab.algorithms.seq2seq.errors import ClientError
+    from trimtab.algorithms.errors import ClientError
     from trimtab.algorithms.seq2seq.prepare import VocabularyOptions, prepare
 
     options = VocabularyOptions(
@@ -34,7 +34,7 @@ def cmd_prepare(store: Store, args: argparse.Namespace) -> int:
             options,
         )
     except ClientError as error:
-        print(f"ClientError: {error.message}", file=sys.stderr)
+        print(error.failure_reason(), file=sys.stderr)
         return 1
     for name, count in counts.items():
         print(f"{name}: {count}")
@@ -46,7 +46,7 @@ def cmd_translate(store: Store, args: argparse.Namespace) -> int:
     from trimtab.algorithms.seq2seq import prefer_sleeping_threads
 
     prefer_sleeping_threads()
-    from trimtab.algorithms.seq2seq.errors import ClientError
+    from trimtab.algorithms.errors import ClientError
     from trimtab.algorithms.seq2seq.translate import translate_file
 
     try:
@@ -54,7 +54,7 @@ def cmd_translate(store: Store, args: argparse.Namespace) -> int:
             args.model, args.input, args.output, args.references, args.beam_size, args.batch_size
         )
     except ClientError as error:
-        print(f"ClientError: {error.message}", file=sys.stderr)
+        print(error.failure_reason(), file=sys.stderr)
         return 1
     if args.output is None:
         sys.stdout.write("".join(line + "\n" for line in result.sentences))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from trimtab.algorithms._recordio import RecordIOError
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq import CHANNELS, SOURCE_VOCAB, TARGET_VOCAB
-from trimtab.algorithms.seq2seq.errors import ClientError
 from trimtab.algorithms.seq2seq.record import RecordError, read_pairs
-from trimtab.algorithms.seq2seq.recordio import RecordIOError
 from trimtab.algorithms.seq2seq.vocab import Vocabulary
 
 

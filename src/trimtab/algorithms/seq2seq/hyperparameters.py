@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Final
 
-from trimtab.algorithms.seq2seq.errors import ClientError
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq.options import (
     Activation,
     AttentionType,

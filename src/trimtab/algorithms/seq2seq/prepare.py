@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq import SOURCE_VOCAB, TARGET_VOCAB
-from trimtab.algorithms.seq2seq.errors import ClientError
 from trimtab.algorithms.seq2seq.record import encode_pairs
 from trimtab.algorithms.seq2seq.vocab import DEFAULT_NUM_WORDS, Vocabulary
 

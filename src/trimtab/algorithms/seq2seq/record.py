@@ -21,7 +21,7 @@ from google.protobuf import (  # type: ignore[import-untyped]
 )
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 
-from trimtab.algorithms.seq2seq import recordio
+from trimtab.algorithms import _recordio
 
 PACKAGE = "aialgs.data"
 _F = descriptor_pb2.FieldDescriptorProto
@@ -133,10 +133,10 @@ def decode_pair(payload: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 def read_pairs(data: bytes) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (source, target) pair of a `.rec` file's bytes."""
-    for payload in recordio.decode(data):
+    for _, payload in _recordio.iter_records(data):
         yield decode_pair(payload)
 
 
 def encode_pairs(pairs: Iterable[tuple[Sequence[int], Sequence[int]]]) -> bytes:
     """A whole `.rec` file's bytes for these pairs."""
-    return b"".join(recordio.encode(encode_pair(s, t)) for s, t in pairs)
+    return b"".join(_recordio.encode(encode_pair(s, t)) for s, t in pairs)

@@ -17,9 +17,9 @@ from trimtab.algorithms.seq2seq.data import (
     read_corpus,
     read_vocabularies,
 )
+from trimtab.algorithms.seq2seq.fit import PREFIX, BleuSample, Checkpoint, Trainer
 from trimtab.algorithms.seq2seq.hyperparameters import Hyperparameters
 from trimtab.algorithms.seq2seq.model import build_model, initialize
-from trimtab.algorithms.seq2seq.trainer import PREFIX, BleuSample, Checkpoint, Trainer
 from trimtab.algorithms.seq2seq.vocab import Vocabulary
 
 SEED = 1  # SageMaker's Seq2Seq takes no seed; a fixed one makes a job repeatable

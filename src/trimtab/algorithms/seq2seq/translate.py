@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from trimtab.algorithms.errors import ClientError
 from trimtab.algorithms.seq2seq import artifacts
-from trimtab.algorithms.seq2seq.errors import ClientError
 from trimtab.algorithms.seq2seq.evaluate import corpus_bleu, translate_ids
 from trimtab.algorithms.seq2seq.training import pick_device
 

@@ -1,11 +1,12 @@
-"""Starting weights from the `model` channel: transfer learning or incremental training.
+"""Starting weights from the `model` channel, which SageMaker calls incremental training.
 
-`use_pretrained_model=1` loads every weight but the top layer `fc`, which keeps its fresh
-initialisation for the job's classes (a first convolution for 3 channels is summed to serve a
-1-channel `image_shape`). trimtab downloads nothing: the weights come from the `model`
-channel, as a torchvision ResNet state dict (`resnet50-*.pth`) or a `model.tar.gz` of this
-algorithm. Without it, a `model` channel means incremental training: a previous
-`model.tar.gz` whose `num_layers`, `image_shape` and `num_classes` must match.
+With `use_pretrained_model=1` (transfer learning) every weight but the top layer `fc` is
+loaded, which keeps its fresh initialisation for the job's classes (a first convolution for 3
+channels is summed to serve a 1-channel `image_shape`). trimtab downloads nothing: the weights
+come from the `model` channel, as a torchvision ResNet state dict (`resnet50-*.pth`) or a
+`model.tar.gz` of this algorithm. Without it, the `model` channel must hold a previous
+`model.tar.gz` whose `num_layers`, `image_shape` and `num_classes` match, and training goes on
+from its weights.
 """
 
 from __future__ import annotations

@@ -1,34 +1,28 @@
-"""Entry point of a training job: `python -m trimtab.algorithms.image_classification.train`.
+"""One training job, from validated hyperparameters and channels to the model folder.
 
-Reads the job's hyperparameters and channels (see `environment.py`), builds the ResNet, its
-optimizer and its data pipeline on the machine's GPUs (all of them, through DataParallel,
-which splits each mini-batch as SageMaker does) or its CPU, and runs the epochs (`fit.py`).
-A ClientError (bad hyperparameters or data) or any other failure is written to
-`output/failure`, and the process exits 1.
+Reads the channels' images, builds the ResNet (starting from the `model` channel's weights
+when there is one, `incremental.py`), its optimizer and its data pipeline on the machine's
+GPUs (all of them, through DataParallel, which splits each mini-batch as SageMaker does) or
+its CPU, and runs the epochs (`fit.py`), resuming from the checkpoints folder when it holds
+this very run's state.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from trimtab.algorithms.image_classification import (
-    channels,
-    hyperparameters,
-    pipeline,
-    resnet,
-    warmstart,
-)
+from trimtab.algorithms.image_classification import channels, incremental, pipeline, resnet
 from trimtab.algorithms.image_classification.artifacts import run_key
-from trimtab.algorithms.image_classification.environment import JobPaths, configure_logging
-from trimtab.algorithms.image_classification.errors import ClientError, from_worker
+from trimtab.algorithms.image_classification.channels import ChannelConfig
+from trimtab.algorithms.image_classification.epoch import Trainer
 from trimtab.algorithms.image_classification.fit import Fit
 from trimtab.algorithms.image_classification.hyperparameters import HyperParameters, Precision
 from trimtab.algorithms.image_classification.images import Cropper
-from trimtab.algorithms.image_classification.loop import Trainer
 from trimtab.algorithms.image_classification.optim import make_optimizer, make_scheduler
 from trimtab.algorithms.image_classification.sources import Source
 
@@ -79,13 +73,19 @@ def _on_device(model: nn.Module, device: torch.device, gpus: int) -> nn.Module:
     return nn.DataParallel(model) if gpus > 1 else model
 
 
-def run(hp: HyperParameters, paths: JobPaths) -> None:
+def run_training(
+    hp: HyperParameters,
+    configs: Mapping[str, ChannelConfig],
+    model_dir: Path,
+    checkpoint_dir: Path,
+) -> None:
+    """Train; the best epoch's model goes to `model_dir`, the training state of the last one
+    to `checkpoint_dir`. Raises ClientError for the user's mistakes."""
     torch.manual_seed(SEED)
     cuda = torch.cuda.is_available()
     device = torch.device("cuda" if cuda else "cpu")
     gpus = torch.cuda.device_count() if cuda else 0
     _notes(hp, cuda)
-    configs = paths.channels()
     train_source, validation_source = channels.load(configs, hp)
     logger.info(
         "%d training and %d validation images; ResNet-%d, image_shape %s, on %s",
@@ -96,7 +96,7 @@ def run(hp: HyperParameters, paths: JobPaths) -> None:
         f"{gpus} GPU(s)" if cuda else f"the CPU ({torch.get_num_threads()} threads)",
     )
     model = resnet.build(hp.num_layers, hp.num_classes, hp.channels)
-    warmstart.apply(model, hp, configs["model"].folder if "model" in configs else None)
+    incremental.apply(model, hp, configs["model"].folder if "model" in configs else None)
     network = _on_device(model, device, gpus)
     optimizer = make_optimizer(model, hp)
     trainer = Trainer(
@@ -121,7 +121,7 @@ def run(hp: HyperParameters, paths: JobPaths) -> None:
     )
     validation = pipeline.batches(validation_source, settings, Cropper(h, w), train=False)
     key = run_key(hp.to_json(), {"train": len(train_source), "validation": len(validation_source)})
-    fit = Fit(hp, trainer, make_scheduler(optimizer, hp), paths.model, paths.checkpoints, key)
+    fit = Fit(hp, trainer, make_scheduler(optimizer, hp), model_dir, checkpoint_dir, key)
     fit.resume()
     progress = fit.run(_place_on_gpu(train, device), _place_on_gpu(validation, device))
     logger.info(
@@ -129,24 +129,3 @@ def run(hp: HyperParameters, paths: JobPaths) -> None:
         progress.best_accuracy,
         progress.best_epoch,
     )
-
-
-def main() -> int:
-    configure_logging()
-    paths = JobPaths.from_env()
-    try:
-        run(hyperparameters.parse(paths.hyperparameters()), paths)
-    except ClientError as error:
-        failure = (from_worker(error) or error).failure_reason()
-        logger.error("%s", failure)
-        paths.write_failure(failure)
-        return 1
-    except Exception as error:
-        logger.exception("training failed")
-        paths.write_failure(f"AlgorithmError: {type(error).__name__}: {error}")
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
