@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("trimtab.sdk"), name)
-    raise AttributeError(f"module 'trimtab' has no attribute {name!r}")
+if not TYPE_CHECKING:  # the type checker sees the imports above, and no catch-all attribute
+
+    def __getattr__(name: str) -> Any:
+        if name in __all__:
+            return getattr(importlib.import_module("trimtab.sdk"), name)
+        raise AttributeError(f"module 'trimtab' has no attribute {name!r}")
