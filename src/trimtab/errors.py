@@ -58,3 +58,11 @@ def tuning_job_exists(name: str) -> ResourceInUse:
 def training_job_not_found() -> ValidationError:
     # SageMaker answers an unknown training job with a ValidationException, not ResourceNotFound.
     return ValidationError("Requested resource not found.")
+
+
+def tuning_job_not_ended(name: str, status: str) -> ResourceInUse:
+    # DeleteHyperParameterTuningJob on a job that is still InProgress or Stopping.
+    return ResourceInUse(
+        f"The hyperparameter tuning job {name} is in status {status} and cannot be deleted. "
+        "Stop the tuning job and wait for it to end, then delete it."
+    )

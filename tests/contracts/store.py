@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from trimtab.arns import training_job_arn
 from trimtab.errors import ResourceInUse, ResourceNotFound, ValidationError
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
@@ -105,8 +106,11 @@ class StoreContract:
             lambda s: s.request_stop("nope"),
             lambda s: s.acquire_lease("nope", "me", 10.0),
             lambda s: s.release_lease("nope", "me"),
+            lambda s: s.lease_holder("nope"),
+            lambda s: s.delete_tuning_job("nope"),
             lambda s: s.add_trial("nope", {}, None, 1.0),
             lambda s: s.trials("nope"),
+            lambda s: s.training_job_stops("nope"),
         ],
     )
     def test_unknown_tuning_job_is_not_found(
@@ -182,6 +186,114 @@ class StoreContract:
         store.release_lease(job, "tuner-1")
         assert store.acquire_lease(job, "tuner-2", ttl_seconds=30.0)
 
+    def test_lease_holder_is_the_owner_until_the_lease_expires(
+        self, store: Store, job: str, clock: FakeClock
+    ) -> None:
+        assert store.lease_holder(job) is None
+        assert store.acquire_lease(job, "tuner-1", ttl_seconds=30.0)
+        assert store.lease_holder("MY-JOB") == "tuner-1"
+        clock.now += 29.0
+        assert store.lease_holder(job) == "tuner-1"
+        clock.now += 1.0
+        assert store.lease_holder(job) is None  # expired: free for anyone
+        assert store.acquire_lease(job, "tuner-2", ttl_seconds=30.0)
+        assert store.lease_holder(job) == "tuner-2"
+        store.release_lease(job, "tuner-2")
+        assert store.lease_holder(job) is None
+
+    # -- deleting a tuning job ---------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        "status", [s for s in HyperParameterTuningJobStatus if s.is_finished()]
+    )
+    def test_delete_removes_the_job_and_all_it_holds(
+        self, store: Store, job: str, home: Path, status: HyperParameterTuningJobStatus
+    ) -> None:
+        arn = record().arn
+        names = [started(store, job) for _ in range(2)]
+        store.add_metrics(names[0], [MetricPoint("loss", 1.0, 1.0)], objective_metric="loss")
+        store.finish(names[0], COMPLETED)
+        store.request_training_job_stop(names[1])
+        store.add_tags(arn, {"team": "ml"})
+        for name in names:
+            store.add_tags(training_job_arn(arn, name), {"trial": name})
+        job_dir = Path(store.job_dir(names[0]))
+        job_dir.mkdir(parents=True)
+        (job_dir / "training.log").write_text("a log")
+        store.update_tuning_job(job, status=status, end_time=60.0)
+
+        store.delete_tuning_job("MY-JOB")  # names compare case-insensitively
+
+        with pytest.raises(ResourceNotFound, match=re.escape(NOT_FOUND.format(job))):
+            store.tuning_job(job)
+        assert store.tuning_jobs() == []
+        for name in names:
+            with pytest.raises(ValidationError, match=TRAINING_NOT_FOUND):
+                store.trial(name)
+            with pytest.raises(ValidationError, match=TRAINING_NOT_FOUND):
+                store.metrics(name)
+            assert store.tags(training_job_arn(arn, name)) == {}
+        assert store.tags(arn) == {}
+        assert (job_dir / "training.log").read_text() == "a log"  # files on disk stay
+
+    def test_delete_leaves_other_jobs_alone(self, store: Store, job: str) -> None:
+        store.create_tuning_job(record("other"))
+        kept = started(store, "other")
+        store.add_metrics(kept, [MetricPoint("loss", 2.0, 1.0)], objective_metric="loss")
+        store.request_training_job_stop(kept)
+        other_arn = record("other").arn
+        store.add_tags(other_arn, {"team": "ml"})
+        store.add_tags(training_job_arn(other_arn, kept), {"trial": "kept"})
+        store.add_tags("arn:aws:sagemaker:us-east-1:000000000000:model/m", {"k": "v"})
+        started(store, job)
+        store.update_tuning_job(job, status=HyperParameterTuningJobStatus.COMPLETED)
+        other_before, trials_before = store.tuning_job("other"), store.trials("other")
+
+        store.delete_tuning_job(job)
+
+        assert store.tuning_jobs() == [other_before]
+        assert store.trials("other") == trials_before
+        assert store.metrics(kept) == [MetricPoint("loss", 2.0, 1.0)]
+        assert store.training_job_stops("other") == {kept}
+        assert store.tags(other_arn) == {"team": "ml"}
+        assert store.tags(training_job_arn(other_arn, kept)) == {"trial": "kept"}
+        assert store.tags("arn:aws:sagemaker:us-east-1:000000000000:model/m") == {"k": "v"}
+
+    def test_a_deleted_name_can_be_used_again(self, store: Store, job: str) -> None:
+        name = started(store, job)
+        store.request_training_job_stop(name)
+        store.add_tags(record().arn, {"old": "tag"})
+        store.update_tuning_job(job, status=HyperParameterTuningJobStatus.STOPPED)
+        store.delete_tuning_job(job)
+        store.create_tuning_job(record("My-Job"))
+        assert store.tuning_job(job) == record("My-Job")
+        assert store.trials(job) == []
+        assert store.training_job_stops(job) == set()
+        assert store.tags(record().arn) == {}
+        assert store.add_trial(job, {}, None, 1.0).index == 1
+
+    @pytest.mark.parametrize(
+        "status",
+        [HyperParameterTuningJobStatus.IN_PROGRESS, HyperParameterTuningJobStatus.STOPPING],
+    )
+    def test_a_job_that_has_not_ended_cannot_be_deleted(
+        self, store: Store, status: HyperParameterTuningJobStatus
+    ) -> None:
+        store.create_tuning_job(record("Job-A", status=status))
+        name = started(store, "Job-A")
+        store.add_tags(record("Job-A").arn, {"team": "ml"})
+        before, trials_before = store.tuning_job("job-a"), store.trials("job-a")
+        message = (
+            f"The hyperparameter tuning job Job-A is in status {status} and cannot be deleted. "
+            "Stop the tuning job and wait for it to end, then delete it."
+        )
+        with pytest.raises(ResourceInUse, match="^" + re.escape(message) + "$"):
+            store.delete_tuning_job("job-a")
+        assert store.tuning_job("job-a") == before
+        assert store.trials("job-a") == trials_before
+        assert store.trial(name) == trials_before[0]
+        assert store.tags(record("Job-A").arn) == {"team": "ml"}
+
     # -- training jobs -----------------------------------------------------------------------
 
     def test_add_trial_numbers_and_names_training_jobs(self, store: Store) -> None:
@@ -239,6 +351,7 @@ class StoreContract:
             lambda s: s.add_metrics("nope-001-00000000", [], "loss"),
             lambda s: s.metrics("nope-001-00000000"),
             lambda s: s.finish("nope-001-00000000", COMPLETED),
+            lambda s: s.request_training_job_stop("nope-001-00000000"),
         ],
     )
     def test_unknown_training_job_is_a_validation_error(
@@ -365,6 +478,105 @@ class StoreContract:
         with pytest.raises(ValueError, match="must be Completed, Failed or Stopped, but got"):
             store.finish(name, replace(COMPLETED, status=TrainingJobStatus.STOPPING))
         assert store.trial(name).is_pending
+
+    def test_request_training_job_stop_is_recorded_for_the_tuner(
+        self, store: Store, job: str
+    ) -> None:
+        names = [started(store, job) for _ in range(3)]
+        assert store.training_job_stops(job) == set()
+        before = store.trial(names[1])
+        assert store.request_training_job_stop(names[1].upper()) == before  # any case
+        assert store.trial(names[1]) == before  # the request does not change the trial
+        assert store.training_job_stops("MY-JOB") == {names[1]}
+        assert store.request_training_job_stop(names[1]) == before  # idempotent
+        store.request_training_job_stop(names[2])
+        assert store.training_job_stops(job) == {names[1], names[2]}
+
+    def test_training_job_stops_are_per_tuning_job(self, store: Store, job: str) -> None:
+        store.create_tuning_job(record("other"))
+        mine, theirs = started(store, job), started(store, "other")
+        store.request_training_job_stop(mine)
+        store.request_training_job_stop(theirs)
+        assert store.training_job_stops(job) == {mine}
+        assert store.training_job_stops("other") == {theirs}
+
+    def test_a_stopped_training_job_leaves_the_stops_when_it_finishes(
+        self, store: Store, job: str
+    ) -> None:
+        name = started(store, job)
+        store.request_training_job_stop(name)
+        stopped = Finish(
+            status=TrainingJobStatus.STOPPED,
+            secondary_status=SecondaryStatus.STOPPED,
+            objective_status=ObjectiveStatus.FAILED,
+            end_time=60.0,
+        )
+        finished = store.finish(name, stopped)
+        assert store.training_job_stops(job) == set()
+        assert store.request_training_job_stop(name) == finished  # finished: left alone
+        assert store.training_job_stops(job) == set()
+
+    def test_request_training_job_stop_leaves_a_finished_job_alone(
+        self, store: Store, job: str
+    ) -> None:
+        name = started(store, job)
+        finished = store.finish(name, COMPLETED)
+        assert store.request_training_job_stop(name) == finished
+        assert store.trial(name) == finished
+        assert store.training_job_stops(job) == set()
+
+    # -- tags --------------------------------------------------------------------------------
+
+    def test_tags_keep_the_order_keys_were_added(self, store: Store) -> None:
+        arn = record().arn  # no such job: the store keeps tags of any ARN
+        assert store.tags(arn) == {}
+        store.add_tags(arn, {"b": "1", "a": "2"})
+        store.add_tags(arn, {"c": "3", "b": "overwritten"})
+        tags = store.tags(arn)
+        assert tags == {"b": "overwritten", "a": "2", "c": "3"}
+        assert list(tags) == ["b", "a", "c"]  # an overwritten key keeps its place
+        store.delete_tags(arn, ["b"])
+        store.add_tags(arn, {"b": "again"})
+        assert list(store.tags(arn).items()) == [("a", "2"), ("c", "3"), ("b", "again")]
+
+    def test_tag_keys_are_case_sensitive(self, store: Store) -> None:
+        arn = record().arn
+        store.add_tags(arn, {"Team": "a", "team": "b", "TEAM": ""})  # a value may be empty
+        assert store.tags(arn) == {"Team": "a", "team": "b", "TEAM": ""}
+        store.delete_tags(arn, ["team"])
+        assert store.tags(arn) == {"Team": "a", "TEAM": ""}
+
+    def test_delete_tags_ignores_unknown_keys(self, store: Store) -> None:
+        arn = record().arn
+        store.delete_tags(arn, ["nothing", "here"])  # a resource without tags
+        store.add_tags(arn, {"a": "1", "b": "2", "c": "3"})
+        store.delete_tags(arn, ["c", "nope", "a"])
+        assert store.tags(arn) == {"b": "2"}
+        store.delete_tags(arn, [])
+        store.add_tags(arn, {})
+        assert store.tags(arn) == {"b": "2"}
+        store.delete_tags(arn, ["b"])
+        assert store.tags(arn) == {}
+
+    def test_tags_are_per_resource(self, store: Store) -> None:
+        job_arn = record().arn
+        trial_arn = training_job_arn(job_arn, "my-job-001-0a0b0c0d")
+        store.add_tags(job_arn, {"k": "job"})
+        store.add_tags(trial_arn, {"k": "trial", "only": "trial"})
+        store.add_tags(job_arn.upper(), {"k": "upper"})  # ARNs are compared as given
+        store.delete_tags(trial_arn, ["only"])
+        assert store.tags(job_arn) == {"k": "job"}
+        assert store.tags(trial_arn) == {"k": "trial"}
+        assert store.tags(job_arn.upper()) == {"k": "upper"}
+
+    def test_tags_are_snapshots(self, store: Store) -> None:
+        arn = record().arn
+        given = {"a": "1"}
+        store.add_tags(arn, given)
+        given["a"] = "changed by the caller"
+        tags = store.tags(arn)
+        tags["b"] = "2"
+        assert store.tags(arn) == {"a": "1"}
 
     def test_paths_live_under_home(self, store: Store, home: Path) -> None:
         job_dir = home / "jobs" / "j-001-0a0b0c0d"

@@ -1,5 +1,12 @@
 """The tables behind `SqlStore`, their column types, and how a SQLite connection is set up.
 
+Tables: ``tuning_jobs``; per job, ``trials``; per trial, ``metric_points`` and
+``training_job_stops`` (a requested stop). Each row goes with its parent (``ON DELETE
+CASCADE``). ``tags`` are keyed by a resource ARN, not by a row, so no cascade reaches them:
+`SqlStore.delete_tuning_job` deletes a job's tags itself. A store file
+written by an older version lacks the newer tables and `SqlStore` creates them when it opens
+one, so what the schema gains comes as new tables, never as new columns of existing ones.
+
 SQLite settings (every connection, through the engine's ``connect`` event): WAL, so readers
 never block the writer nor it them; ``busy_timeout`` 30 s, so a second writer waits instead of
 failing with "database is locked"; ``synchronous=NORMAL`` (durable at checkpoints, safe in WAL);
@@ -138,6 +145,27 @@ class MetricRow(Base):
     name: Mapped[str] = mapped_column(String(255))
     value: Mapped[float] = mapped_column(NanAsNull, nullable=True)  # NULL is NaN
     timestamp: Mapped[float]
+
+
+class TrainingJobStopRow(Base):
+    """A requested StopTrainingJob: the tuner running the trial stops it."""
+
+    __tablename__ = "training_job_stops"
+
+    trial_id: Mapped[int] = mapped_column(
+        ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_time: Mapped[float]
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_resource_key", "resource_arn", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the order keys were added in
+    resource_arn: Mapped[str] = mapped_column(String(256))
+    key: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(String(256))
 
 
 def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

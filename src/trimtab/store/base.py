@@ -7,6 +7,12 @@ Contract (every implementation, tested by one suite in tests/store/):
 - Events in: `create_tuning_job`, `add_trial` (intent first, before the process exists),
   `set_handle`, `add_metrics`, `finish`. A finished trial is never written again: `finish`,
   `set_handle` and `add_metrics` on it raise `TrialFinishedError`.
+- Requests from any process reach the tuner running a job through the store:
+  `request_stop` (a tuning job), `request_training_job_stop` (one of its training jobs, read
+  back with `training_job_stops`); `delete_tuning_job` removes an ended job and all it holds.
+- Tags are kept per resource ARN (a tuning job's or a training job's, compared exactly as
+  given, so spelled as `trimtab.arns` spells them), whether or not the resource exists: the
+  caller checks that.
 - Unknown tuning jobs raise `ResourceNotFound` with SageMaker's message; a duplicate name
   raises `ResourceInUse`. Names compare case-insensitively, as SageMaker's do.
 """
@@ -96,6 +102,17 @@ class Store(Protocol):
     def release_lease(self, name: str, owner: str) -> None:
         """Give the lease up if `owner` holds it."""
 
+    def lease_holder(self, name: str) -> str | None:
+        """The owner of the job's lease if it holds one that has not expired (by the store's
+        clock: a lease expires `ttl_seconds` after its last renewal), else None."""
+
+    def delete_tuning_job(self, name: str) -> None:
+        """DeleteHyperParameterTuningJob: remove the job, its training jobs, their metric points
+        and stop requests, and the tags of the job's ARN and of its training jobs' ARNs
+        (`trimtab.arns.training_job_arn`); files on disk (the jobs' folders) are left alone.
+        A job that has not ended (InProgress or Stopping) raises `ResourceInUse`
+        (`errors.tuning_job_not_ended`) and is left as it is."""
+
     def add_trial(
         self,
         tuning_job_name: str,
@@ -132,8 +149,31 @@ class Store(Protocol):
     def trial(self, training_job_name: str) -> Trial:
         """One training job; `ValidationError("Requested resource not found.")` if unknown."""
 
+    def request_training_job_stop(self, training_job_name: str) -> Trial:
+        """StopTrainingJob from any process: record that the tuner running this training job
+        should stop it, and return its snapshot (which the request itself does not change: the
+        tuner stops the job and `finish`es it). A finished training job is left as it is and
+        nothing is recorded. Idempotent. Unknown: `ValidationError` as `trial`."""
+
+    def training_job_stops(self, tuning_job_name: str) -> set[str]:
+        """Names of the job's training jobs that are still pending and whose stop was requested
+        (`request_training_job_stop`); a training job leaves the set when it finishes."""
+
     def log_path(self, training_job_name: str) -> str:
         """Where the backend writes this job's log (the job's own folder under the store)."""
 
     def job_dir(self, training_job_name: str) -> str:
         """The job's own folder under the store: its /opt/ml-style tree and its log live there."""
+
+    # -- tags (AddTags, ListTags, DeleteTags) ------------------------------------------------
+
+    def add_tags(self, resource_arn: str, tags: Mapping[str, str]) -> None:
+        """Tag the resource: each key is added, or its value overwritten if the resource has it
+        (keys are case-sensitive; an overwritten key keeps its place)."""
+
+    def tags(self, resource_arn: str) -> dict[str, str]:
+        """The resource's tags, in the order their keys were added (a key deleted and added
+        again comes last); `{}` for a resource without tags."""
+
+    def delete_tags(self, resource_arn: str, keys: Sequence[str]) -> None:
+        """Remove the resource's tags with these keys; keys it does not have are ignored."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from trimtab import errors
+from trimtab import arns, errors
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
     ObjectiveStatus,
@@ -33,6 +33,7 @@ class _Trial:
     trial: Trial
     points: list[MetricPoint] = field(default_factory=list)
     objective_metric: str | None = None
+    stop_requested: bool = False
 
 
 @dataclass
@@ -57,6 +58,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._jobs: dict[str, _Job] = {}  # by lower-cased name
         self._trials: dict[str, tuple[_Job, _Trial]] = {}  # by lower-cased training job name
+        self._tags: dict[str, dict[str, str]] = {}  # resource ARN -> key -> value, in add order
 
     # -- tuning jobs ---------------------------------------------------------------------
 
@@ -130,6 +132,29 @@ class MemoryStore:
             job = self._job(name)
             if job.lease_owner == owner:
                 job.lease_owner = job.lease_expiry = None
+
+    def lease_holder(self, name: str) -> str | None:
+        with self._lock:
+            job = self._job(name)
+            if job.lease_expiry is None or job.lease_expiry <= self._clock():
+                return None
+            return job.lease_owner
+
+    def delete_tuning_job(self, name: str) -> None:
+        with self._lock:
+            job = self._job(name)
+            record = job.record
+            if record.status in (
+                HyperParameterTuningJobStatus.IN_PROGRESS,
+                HyperParameterTuningJobStatus.STOPPING,
+            ):
+                raise errors.tuning_job_not_ended(record.name, record.status)
+            self._tags.pop(record.arn, None)
+            for entry in job.trials:
+                training_job_name = entry.trial.training_job_name
+                self._tags.pop(arns.training_job_arn(record.arn, training_job_name), None)
+                del self._trials[training_job_name.lower()]
+            del self._jobs[record.name.lower()]
 
     # -- training jobs -------------------------------------------------------------------
 
@@ -229,11 +254,47 @@ class MemoryStore:
         with self._lock:
             return _snapshot(self._found(training_job_name)[1])
 
+    def request_training_job_stop(self, training_job_name: str) -> Trial:
+        with self._lock:
+            _, entry = self._found(training_job_name)
+            if entry.trial.is_pending:
+                entry.stop_requested = True
+            return _snapshot(entry)
+
+    def training_job_stops(self, tuning_job_name: str) -> set[str]:
+        with self._lock:
+            return {
+                entry.trial.training_job_name
+                for entry in self._job(tuning_job_name).trials
+                if entry.stop_requested and entry.trial.is_pending
+            }
+
     def job_dir(self, training_job_name: str) -> str:
         return str(self.home / "jobs" / training_job_name)
 
     def log_path(self, training_job_name: str) -> str:
         return str(Path(self.job_dir(training_job_name)) / "training.log")
+
+    # -- tags ----------------------------------------------------------------------------
+
+    def add_tags(self, resource_arn: str, tags: Mapping[str, str]) -> None:
+        with self._lock:
+            if tags:  # an overwritten key keeps its place: dict.update does so
+                self._tags.setdefault(resource_arn, {}).update(tags)
+
+    def tags(self, resource_arn: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._tags.get(resource_arn, {}))
+
+    def delete_tags(self, resource_arn: str, keys: Sequence[str]) -> None:
+        with self._lock:
+            tags = self._tags.get(resource_arn)
+            if tags is None:
+                return
+            for key in keys:
+                tags.pop(key, None)
+            if not tags:
+                del self._tags[resource_arn]
 
     # -- lookups -------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 One short transaction per method, so a tuner writing and any number of `trimtab describe`
 processes reading never wait on each other for long (the SQLite settings that make this so are
 in `_sql_schema`). Writes go through ORM rows; trials are read back with a Core select.
+Deleting a tuning job deletes its row and lets the database's ``ON DELETE CASCADE`` take its
+trials, their metric points and stop requests; tags, keyed by ARN, are deleted explicitly.
 
 Floats round-trip exactly. SQLite turns a NaN REAL into NULL, so metric point values use a
 column type where NULL *means* NaN (a point always has a value). A trial's final metrics live
@@ -19,17 +21,17 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, ColumnElement, func, insert, inspect, make_url, select
+from sqlalchemy import URL, ColumnElement, delete, func, insert, inspect, make_url, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from trimtab import errors
+from trimtab import arns, errors
 from trimtab.spec.enums import (
     HyperParameterTuningJobStatus,
     ObjectiveStatus,
@@ -40,6 +42,8 @@ from trimtab.store._sql_schema import (
     WRITE,
     Base,
     MetricRow,
+    TagRow,
+    TrainingJobStopRow,
     TrialRow,
     TuningJobRow,
     float_to_json,
@@ -49,6 +53,12 @@ from trimtab.store.base import Finish, TrialFinishedError, TuningJobRecord
 from trimtab.types import MetricPoint, Trial
 
 logger = logging.getLogger(__name__)
+
+# Statuses of a tuning job that has not ended: it cannot be deleted.
+_NOT_ENDED = frozenset(
+    {HyperParameterTuningJobStatus.IN_PROGRESS, HyperParameterTuningJobStatus.STOPPING}
+)
+_IN_CHUNK = 500  # values per `IN (...)`: well under any database's limit on bound parameters
 
 
 class SqlStore:
@@ -191,6 +201,25 @@ class SqlStore:
             if row.lease_owner == owner:
                 row.lease_owner = row.lease_expiry = None
 
+    def lease_holder(self, name: str) -> str | None:
+        with self._transaction() as session:
+            row = _get_job(session, name)
+            if row.lease_expiry is None or row.lease_expiry <= self._clock():
+                return None
+            return row.lease_owner
+
+    def delete_tuning_job(self, name: str) -> None:
+        with self._transaction(write=True) as session:
+            row = _get_job(session, name, for_update=True)
+            if row.status in _NOT_ENDED:
+                raise errors.tuning_job_not_ended(row.name, row.status)
+            trial_names = session.scalars(select(TrialRow.name).filter_by(tuning_job_id=row.id))
+            resources = [row.arn, *(arns.training_job_arn(row.arn, n) for n in trial_names)]
+            for chunk in _chunks(resources):
+                session.execute(delete(TagRow).where(TagRow.resource_arn.in_(chunk)))
+            # Its trials, their metric points and stop requests: ON DELETE CASCADE.
+            session.execute(delete(TuningJobRow).where(TuningJobRow.id == row.id))
+
     # -- training jobs -------------------------------------------------------------------
 
     def add_trial(
@@ -298,11 +327,63 @@ class SqlStore:
                 raise errors.training_job_not_found()
             return found[0]
 
+    def request_training_job_stop(self, training_job_name: str) -> Trial:
+        with self._transaction(write=True) as session:
+            row = _get_trial(session, training_job_name, for_update=True)
+            if not row.status.is_finished() and session.get(TrainingJobStopRow, row.id) is None:
+                session.add(TrainingJobStopRow(trial_id=row.id, requested_time=self._clock()))
+            return _select_trials(session, TrialRow.id == row.id)[0]
+
+    def training_job_stops(self, tuning_job_name: str) -> set[str]:
+        with self._transaction() as session:
+            job_id = _get_job(session, tuning_job_name).id
+            rows = session.execute(
+                select(TrialRow.name, TrialRow.status)
+                .join(TrainingJobStopRow, TrainingJobStopRow.trial_id == TrialRow.id)
+                .where(TrialRow.tuning_job_id == job_id)
+            )
+            return {name for name, status in rows if not status.is_finished()}
+
     def job_dir(self, training_job_name: str) -> str:
         return str(self.home / "jobs" / training_job_name)
 
     def log_path(self, training_job_name: str) -> str:
         return str(Path(self.job_dir(training_job_name)) / "training.log")
+
+    # -- tags ----------------------------------------------------------------------------
+
+    def add_tags(self, resource_arn: str, tags: Mapping[str, str]) -> None:
+        if not tags:
+            return
+        with self._transaction(write=True) as session:
+            rows = session.scalars(select(TagRow).filter_by(resource_arn=resource_arn))
+            existing = {row.key: row for row in rows}
+            new = []
+            for key, value in tags.items():
+                if key in existing:
+                    existing[key].value = value
+                else:
+                    new.append({"resource_arn": resource_arn, "key": key, "value": value})
+            if new:  # one executemany, in the mapping's order: ids keep the order keys came in
+                session.execute(insert(TagRow), new)
+
+    def tags(self, resource_arn: str) -> dict[str, str]:
+        with self._transaction() as session:
+            rows = session.execute(
+                select(TagRow.key, TagRow.value)
+                .filter_by(resource_arn=resource_arn)
+                .order_by(TagRow.id)
+            )
+            return {key: value for key, value in rows}
+
+    def delete_tags(self, resource_arn: str, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        with self._transaction(write=True) as session:
+            for chunk in _chunks(keys):
+                session.execute(
+                    delete(TagRow).where(TagRow.resource_arn == resource_arn, TagRow.key.in_(chunk))
+                )
 
 
 # -- row lookups and snapshots -----------------------------------------------------------
@@ -316,8 +397,9 @@ def _get_job(session: Session, name: str, *, for_update: bool = False) -> Tuning
     return row
 
 
-def _get_trial(session: Session, training_job_name: str) -> TrialRow:
-    row = session.scalar(select(TrialRow).filter_by(key=training_job_name.lower()))
+def _get_trial(session: Session, training_job_name: str, *, for_update: bool = False) -> TrialRow:
+    query = select(TrialRow).filter_by(key=training_job_name.lower())
+    row = session.scalar(query.with_for_update() if for_update else query)
     if row is None:
         raise errors.training_job_not_found()
     return row
@@ -343,6 +425,18 @@ def _select_trials(session: Session, where: ColumnElement[bool]) -> list[Trial]:
         .order_by(TrialRow.index)
     )
     return [_trial(row) for row in session.execute(query).mappings()]
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    """`values` in lists of at most `_IN_CHUNK`, for `IN (...)` clauses."""
+    chunk: list[str] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == _IN_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _optional_dict(mapping: Mapping[str, Any] | None) -> dict[str, Any] | None:
