@@ -29,6 +29,7 @@ LAYERS: list[list[str]] = [
     ["trimtab.completion", "trimtab.warm_start", "trimtab.reports"],
     ["trimtab.tuner"],
     ["trimtab.service"],
+    ["trimtab.server"],
     ["trimtab.sdk"],
     ["trimtab.cli"],
     ["trimtab.__main__", "trimtab"],

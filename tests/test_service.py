@@ -12,6 +12,7 @@ import pytest
 from tests.jobs import make_request
 from trimtab import service
 from trimtab.errors import ValidationError
+from trimtab.reports.listing import Query
 from trimtab.spec import parse_request
 from trimtab.spec.enums import HyperParameterTuningJobStatus
 from trimtab.stopping import MedianStopper
@@ -182,11 +183,15 @@ def test_list_filters_by_name_and_status_and_sorts(store: MemoryStore) -> None:
     for name in ["beta-1", "alpha-2", "Beta-3"]:
         service.create_tuning_job(store, make_request(name), Path.cwd())
     service.stop_tuning_job(store, "alpha-2")
-    names = [s["HyperParameterTuningJobName"] for s in service.list_tuning_jobs(store)]
-    assert names == ["Beta-3", "alpha-2", "beta-1"]
-    beta = service.list_tuning_jobs(store, name_contains="BETA", sort_by="CreationTime")
-    assert [s["HyperParameterTuningJobName"] for s in beta] == ["beta-1", "Beta-3"]
-    stopping = service.list_tuning_jobs(store, status="Stopping")
-    assert [s["HyperParameterTuningJobName"] for s in stopping] == ["alpha-2"]
-    newest = service.list_tuning_jobs(store, sort_by="CreationTime", descending=True)
-    assert newest[0]["HyperParameterTuningJobName"] == "Beta-3"
+
+    def names(query: Query) -> list[str]:
+        listed = service.list_tuning_jobs(store, query)
+        return [s["HyperParameterTuningJobName"] for s in listed.items]
+
+    assert names(Query()) == ["Beta-3", "alpha-2", "beta-1"]
+    assert names(Query("CreationTime", name_contains="BETA")) == ["beta-1", "Beta-3"]
+    assert names(Query(status="Stopping")) == ["alpha-2"]
+    assert names(Query("CreationTime", descending=True))[0] == "Beta-3"
+    first = service.list_tuning_jobs(store, Query(limit=2))
+    assert first.next == 2 and len(first.items) == 2
+    assert names(Query(offset=2, limit=2)) == ["beta-1"]

@@ -27,7 +27,8 @@ from rich.text import Text
 from trimtab import __version__, service
 from trimtab.algorithms import BUILTINS
 from trimtab.errors import TrimtabError, training_job_not_found
-from trimtab.reports import console, responses, rows
+from trimtab.reports import console, listing, rows
+from trimtab.reports.listing import Query
 from trimtab.settings import Settings, default_home
 from trimtab.spec.enums import HyperParameterTuningJobStatus, TrainingJobStatus
 from trimtab.store import Store, open_store
@@ -96,9 +97,8 @@ def cmd_describe(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_training_jobs(store: Store, args: argparse.Namespace) -> int:
-    summaries = service.list_training_jobs(
-        store, args.name, args.sort_by, args.sort_order == "Descending", args.status
-    )
+    query = Query(args.sort_by, args.sort_order == "Descending", status=args.status)
+    summaries = service.list_training_jobs(store, args.name, query).items
     if args.json:
         _print_json({"TrainingJobSummaries": summaries})
     else:
@@ -107,9 +107,8 @@ def cmd_training_jobs(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_list(store: Store, args: argparse.Namespace) -> int:
-    summaries = service.list_tuning_jobs(
-        store, args.sort_by, args.sort_order == "Descending", args.name_contains, args.status
-    )
+    query = Query(args.sort_by, args.sort_order == "Descending", args.name_contains, args.status)
+    summaries = service.list_tuning_jobs(store, query).items
     if args.json:
         _print_json({"HyperParameterTuningJobSummaries": summaries})
     else:
@@ -155,6 +154,13 @@ def cmd_analytics(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(store: Store, args: argparse.Namespace) -> int:
+    from trimtab.server import serve
+
+    serve(default_home(), args.store, args.host, args.port, args.allow_path)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trimtab", description="SageMaker-style hyperparameter tuning on your own machine."
@@ -195,21 +201,36 @@ def _parser() -> argparse.ArgumentParser:
     jobs = command("training-jobs", cmd_training_jobs, "ListTrainingJobsForHyperParameterTuningJob")
     jobs.add_argument("name")
     jobs.add_argument("--json", action="store_true", help="the API's JSON response")
-    jobs.add_argument("--sort-by", choices=responses.SORT_KEYS, default="Name")
+    jobs.add_argument("--sort-by", choices=listing.TRAINING_JOB_SORT_KEYS, default="Name")
     jobs.add_argument("--sort-order", choices=("Ascending", "Descending"), default="Ascending")
     jobs.add_argument("--status", choices=[str(s) for s in TrainingJobStatus])
-    listing = command("list", cmd_list, "ListHyperParameterTuningJobs")
-    listing.add_argument("--json", action="store_true", help="the API's JSON response")
-    listing.add_argument("--sort-by", choices=("Name", "Status", "CreationTime"), default="Name")
-    listing.add_argument("--sort-order", choices=("Ascending", "Descending"), default="Ascending")
-    listing.add_argument("--name-contains")
-    listing.add_argument("--status", choices=[str(s) for s in HyperParameterTuningJobStatus])
+    tuning_jobs = command("list", cmd_list, "ListHyperParameterTuningJobs")
+    tuning_jobs.add_argument("--json", action="store_true", help="the API's JSON response")
+    tuning_jobs.add_argument("--sort-by", choices=listing.TUNING_JOB_SORT_KEYS, default="Name")
+    tuning_jobs.add_argument(
+        "--sort-order", choices=("Ascending", "Descending"), default="Ascending"
+    )
+    tuning_jobs.add_argument("--name-contains")
+    tuning_jobs.add_argument("--status", choices=[str(s) for s in HyperParameterTuningJobStatus])
     stop = command("stop", cmd_stop, "stop a running tuning job and its training jobs")
     stop.add_argument("name")
     logs = command("logs", cmd_logs, "print a training job's log")
     logs.add_argument("training_job")
     logs.add_argument(
         "-f", "--follow", action="store_true", help="keep printing until the job ends"
+    )
+    server = command(
+        "serve", cmd_serve, "serve the SageMaker API here, for boto3 and the SageMaker SDK"
+    )
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    server.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free)")
+    server.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder requests may read and write (repeatable; default: your home folder and "
+        "$TRIMTAB_S3_ROOT)",
     )
     table = command("analytics", cmd_analytics, "one CSV row per training job")
     table.add_argument("name")

@@ -16,6 +16,7 @@ MODULES: Final = {
     "bayesian": frozenset(
         {"torch", "botorch", "gpytorch", "linear_operator", "scipy", "threadpoolctl"}
     ),
+    "server": frozenset({"starlette", "uvicorn", "anyio", "h11", "click", "sniffio"}),
 }
 
 

@@ -72,8 +72,10 @@ class Job:
         base_dir: Path,
         arn: str,
         seed: int,
+        roots: locations.Roots | None = None,
     ) -> None:
         self.request = request
+        self.roots = roots
         self.name = request.hyper_parameter_tuning_job_name
         self.arn = arn
         self.base_dir = base_dir
@@ -96,12 +98,16 @@ class Job:
 
     @classmethod
     def create(
-        cls, request: CreateHyperParameterTuningJobRequest, base_dir: Path, seed: int
+        cls,
+        request: CreateHyperParameterTuningJobRequest,
+        base_dir: Path,
+        seed: int,
+        roots: locations.Roots | None = None,
     ) -> Job:
-        """A new job: its ARN made, every local path it names checked."""
-        return cls(
-            request, base_dir, arns.tuning_job_arn(request.hyper_parameter_tuning_job_name), seed
-        )
+        """A new job: its ARN made, every local path it names checked (under `roots`, for a
+        request that came over the API)."""
+        arn = arns.tuning_job_arn(request.hyper_parameter_tuning_job_name)
+        return cls(request, base_dir, arn, seed, roots)
 
     @classmethod
     def from_record(cls, record: TuningJobRecord) -> Job:
@@ -124,7 +130,7 @@ class Job:
         )
 
     def _resolve(self, view: DefinitionView) -> Definition:
-        definition, path, base = view.definition, view.path, self.base_dir
+        definition, path, base, roots = view.definition, view.path, self.base_dir, self.roots
         objective = view.objective
         assert objective is not None  # the spec requires one per definition
         static = dict(definition.static_hyper_parameters or {})
@@ -146,11 +152,11 @@ class Job:
             objective=Objective(objective.metric_name, objective.type),
             space=SearchSpace.from_ranges(view.ranges),
             metric_definitions=compile_definitions(metrics),
-            channels=locations.channels(definition, path, base),
-            code_dir=None if algorithm else locations.code_dir(static, path, base),
+            channels=locations.channels(definition, path, base, roots),
+            code_dir=None if algorithm else locations.code_dir(static, path, base, roots),
             algorithm_module=algorithm.module if algorithm else None,
-            output_path=locations.output_path(definition, path, base),
-            checkpoint_dir=locations.checkpoint_dir(definition, path, base),
+            output_path=locations.output_path(definition, path, base, roots),
+            checkpoint_dir=locations.checkpoint_dir(definition, path, base, roots),
             static_hyperparameters=static,
             max_resource=hyperband_max_resource(
                 self.request.hyper_parameter_tuning_job_config, definition

@@ -11,17 +11,41 @@ from __future__ import annotations
 
 import os
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from trimtab.backends.base import Channel
+from trimtab.backends.contract import manifest_entries
 from trimtab.errors import ValidationError
 from trimtab.spec.definition import HyperParameterTrainingJobDefinition
 from trimtab.spec.hyperparameters import PROGRAM, SUBMIT_DIRECTORY, decode_text
 
 
-def resolve(uri: str, field_path: str, base_dir: Path) -> Path:
-    """The local path an `S3Uri`-like value names (see the module docstring)."""
+@dataclass(frozen=True)
+class Roots:
+    """The folders a request from the API may name (resolved), and nothing outside them."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def of(cls, folders: Iterable[str | Path]) -> Roots:
+        return cls(tuple(Path(f).expanduser().resolve() for f in folders))
+
+    def check(self, path: Path, uri: str, field_path: str) -> None:
+        real = path.resolve()
+        if not any(real.is_relative_to(folder) for folder in self.folders):
+            allowed = ", ".join(str(f) for f in self.folders) or "none"
+            raise ValidationError(
+                f"Value '{uri}' at '{field_path}' failed to satisfy constraint: '{real}' is "
+                f"outside the folders this server may read and write ({allowed}; start it "
+                "with --allow-path to add one)"
+            )
+
+
+def resolve(uri: str, field_path: str, base_dir: Path, roots: Roots | None = None) -> Path:
+    """The local path an `S3Uri`-like value names (see the module docstring); with `roots`,
+    an absolute one under them."""
     if uri.startswith("file://"):
         path = Path(uri.removeprefix("file://"))
     elif uri.startswith(("s3://", "https://")):
@@ -36,12 +60,23 @@ def resolve(uri: str, field_path: str, base_dir: Path) -> Path:
         path = Path(root) / uri.removeprefix("s3://")
     else:
         path = Path(uri)
-    return path if path.is_absolute() else base_dir / path
+    if roots is None:
+        return path if path.is_absolute() else base_dir / path
+    if not path.is_absolute():
+        raise ValidationError(
+            f"Value '{uri}' at '{field_path}' failed to satisfy constraint: a request over the "
+            "API must give an absolute path, a file:// URI or an s3:// URI (there is no job "
+            "file for a relative path to start from)"
+        )
+    roots.check(path, uri, field_path)
+    return path
 
 
-def existing(uri: str, field_path: str, base_dir: Path, what: str) -> Path:
+def existing(
+    uri: str, field_path: str, base_dir: Path, what: str, roots: Roots | None = None
+) -> Path:
     """`resolve`, for something that must be there already (an S3 prefix: a name it starts)."""
-    path = resolve(uri, field_path, base_dir)
+    path = resolve(uri, field_path, base_dir, roots)
     if not path.exists() and not any(path.parent.glob(path.name + "*")):
         raise ValidationError(
             f"Value '{uri}' at '{field_path}' failed to satisfy constraint: {what} "
@@ -51,9 +86,13 @@ def existing(uri: str, field_path: str, base_dir: Path, what: str) -> Path:
 
 
 def channels(
-    definition: HyperParameterTrainingJobDefinition, path: str, base_dir: Path
+    definition: HyperParameterTrainingJobDefinition,
+    path: str,
+    base_dir: Path,
+    roots: Roots | None = None,
 ) -> tuple[Channel, ...]:
-    """The definition's input channels with their data found on this machine."""
+    """The definition's input channels with their data found on this machine (with `roots`,
+    a manifest's files too must lie under them)."""
     found = []
     for i, channel in enumerate(definition.input_data_config or []):
         field_path = f"{path}.InputDataConfig.{i}.DataSource.S3DataSource.S3Uri"
@@ -65,7 +104,11 @@ def channels(
                 "DatasetSource are not supported yet)"
             )
         source = existing(
-            s3.s3_uri, field_path, base_dir, f"the data of channel '{channel.channel_name}',"
+            s3.s3_uri,
+            field_path,
+            base_dir,
+            f"the data of channel '{channel.channel_name}',",
+            roots,
         )
         found.append(
             Channel(
@@ -81,10 +124,15 @@ def channels(
                 compression_type=str(channel.compression_type or "None"),
             )
         )
+        if roots is not None and found[-1].s3_data_type == "ManifestFile":
+            for _, target in manifest_entries(found[-1], source):
+                roots.check(target, s3.s3_uri, f"{field_path} (a file its manifest lists)")
     return tuple(found)
 
 
-def code_dir(static: Mapping[str, str], path: str, base_dir: Path) -> str:
+def code_dir(
+    static: Mapping[str, str], path: str, base_dir: Path, roots: Roots | None = None
+) -> str:
     """The resolved `sagemaker_submit_directory`, checked to hold `sagemaker_program`."""
     program = static.get(PROGRAM)
     submit = static.get(SUBMIT_DIRECTORY)
@@ -100,7 +148,7 @@ def code_dir(static: Mapping[str, str], path: str, base_dir: Path) -> str:
             f"Value null at '{field_path}' failed to satisfy constraint: name the folder or "
             f".tar.gz holding the entry point {decode_text(program)!r}"
         )
-    code = existing(decode_text(submit), field_path, base_dir, "the training code")
+    code = existing(decode_text(submit), field_path, base_dir, "the training code", roots)
     entry = decode_text(program)
     if code.is_dir():
         found = (code / entry).is_file()
@@ -121,17 +169,25 @@ def code_dir(static: Mapping[str, str], path: str, base_dir: Path) -> str:
     return str(code)
 
 
-def output_path(definition: HyperParameterTrainingJobDefinition, path: str, base_dir: Path) -> str:
+def output_path(
+    definition: HyperParameterTrainingJobDefinition,
+    path: str,
+    base_dir: Path,
+    roots: Roots | None = None,
+) -> str:
     """Where `<training job>/output/model.tar.gz` goes: the resolved S3OutputPath."""
     uri = definition.output_data_config.s3_output_path
-    return str(resolve(uri, f"{path}.OutputDataConfig.S3OutputPath", base_dir))
+    return str(resolve(uri, f"{path}.OutputDataConfig.S3OutputPath", base_dir, roots))
 
 
 def checkpoint_dir(
-    definition: HyperParameterTrainingJobDefinition, path: str, base_dir: Path
+    definition: HyperParameterTrainingJobDefinition,
+    path: str,
+    base_dir: Path,
+    roots: Roots | None = None,
 ) -> str | None:
     """The folder that CheckpointConfig.S3Uri names, kept in sync with each job's checkpoints."""
     checkpoint = definition.checkpoint_config
     if checkpoint is None:
         return None
-    return str(resolve(checkpoint.s3_uri, f"{path}.CheckpointConfig.S3Uri", base_dir))
+    return str(resolve(checkpoint.s3_uri, f"{path}.CheckpointConfig.S3Uri", base_dir, roots))

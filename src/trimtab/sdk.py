@@ -315,7 +315,7 @@ class HyperparameterTuningJobAnalytics:
         return service.describe_tuning_job(self.store, self.name)
 
     def training_job_summaries(self) -> list[dict[str, Any]]:
-        return service.list_training_jobs(self.store, self.name)
+        return service.list_training_jobs(self.store, self.name).items
 
     def dataframe(self) -> pd.DataFrame:
         """One row per training job: tuned hyperparameters, status, final objective, times."""

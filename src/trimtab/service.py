@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from trimtab import warm_start
+from trimtab import arns, warm_start
 from trimtab.backends.base import Backend
-from trimtab.errors import ValidationError
+from trimtab.errors import ResourceLimitExceeded, ValidationError
 from trimtab.job import Job
-from trimtab.reports import responses
+from trimtab.locations import Roots
+from trimtab.reports import listing, responses, training_jobs
+from trimtab.reports.listing import Page, Query
 from trimtab.settings import Settings
 from trimtab.spec import CreateHyperParameterTuningJobRequest, load_request_file, parse_request
 from trimtab.spec.enums import TrainingInputMode, TrainingJobEarlyStoppingType
@@ -28,6 +30,8 @@ from trimtab.stopping import MedianStopper, Stopper
 from trimtab.store.base import Store, TuningJobRecord
 from trimtab.strategies import Problem, Strategy, make_strategy
 from trimtab.tuner import Clock, Progress, Tuner
+
+CONCURRENT_TUNING_JOBS = 100  # SageMaker's quota per account and region
 
 
 def _unsupported(value: object, path: str, hint: str) -> ValidationError:
@@ -76,21 +80,36 @@ def create_tuning_job(
     store: Store,
     request: CreateHyperParameterTuningJobRequest | Mapping[str, Any] | str | bytes,
     base_dir: str | Path,
+    roots: Roots | None = None,
 ) -> TuningJobRecord:
-    """Validate and record a new tuning job (status InProgress, no training job yet); relative
-    paths in the request resolve against `base_dir`."""
+    """Validate and record a new tuning job (status InProgress, no training job yet) and its
+    Tags. Relative paths in the request resolve against `base_dir`; a request that came over
+    the API (`roots`) may name only absolute paths under those folders."""
     parsed = (
         request
         if isinstance(request, CreateHyperParameterTuningJobRequest)
         else parse_request(request)
     )
     refuse_unsupported(parsed)
+    _within_quota(store)
     warm_start.validate(store, parsed)
     config = parsed.hyper_parameter_tuning_job_config
     seed = config.random_seed if config.random_seed is not None else secrets.randbelow(2**31)
-    job = Job.create(parsed, Path(base_dir).resolve(), seed)  # every local path checked now
+    job = Job.create(parsed, Path(base_dir).resolve(), seed, roots)  # every path checked now
     store.create_tuning_job(job.record(time.time()))
+    store.add_tags(job.arn, {tag.key: tag.value for tag in parsed.tags or []})
     return store.tuning_job(job.name)
+
+
+def _within_quota(store: Store) -> None:
+    """SageMaker's quota of concurrent tuning jobs, which the tuners on one machine share."""
+    running = sum(not r.status.is_finished() for r in store.tuning_jobs())
+    if running >= CONCURRENT_TUNING_JOBS:
+        raise ResourceLimitExceeded(
+            f"The account-level service limit 'Number of concurrent hyperparameter tuning jobs' "
+            f"is {CONCURRENT_TUNING_JOBS} Jobs, with current utilization of {running} Jobs and "
+            "a request delta of 1 Jobs. Stop or wait for a running tuning job first."
+        )
 
 
 def create_from_file(store: Store, path: str | Path, name: str | None = None) -> TuningJobRecord:
@@ -177,37 +196,75 @@ def describe_tuning_job(store: Store, name: str) -> dict[str, Any]:
     return responses.describe(record, trials, responses.overall_best(store, record, trials))
 
 
-def list_tuning_jobs(
-    store: Store,
-    sort_by: str = "Name",
-    descending: bool = False,
-    name_contains: str | None = None,
-    status: str | None = None,
-) -> list[dict[str, Any]]:
-    """ListHyperParameterTuningJobs' summaries, filtered and sorted as SageMaker does."""
-    records = [
-        r
-        for r in store.tuning_jobs()
-        if (name_contains is None or name_contains.lower() in r.name.lower())
-        and (status is None or str(r.status) == status)
-    ]
-    keys: dict[str, Any] = {
-        "Name": lambda r: r.name,
-        "Status": lambda r: (str(r.status), r.name),
-        "CreationTime": lambda r: r.creation_time,
-    }
-    records.sort(key=keys[sort_by], reverse=descending)
-    return [responses.tuning_job_summary(r, store.trials(r.name)) for r in records]
+def list_tuning_jobs(store: Store, query: Query | None = None) -> Page[dict[str, Any]]:
+    """ListHyperParameterTuningJobs: one page of summaries, filtered and sorted as SageMaker
+    does (every job when `query` says no limit)."""
+    chosen = listing.tuning_jobs(store.tuning_jobs(), query or Query())
+    items = [responses.tuning_job_summary(r, store.trials(r.name)) for r in chosen.items]
+    return Page(items, chosen.next)
 
 
-def list_training_jobs(
-    store: Store,
-    name: str,
-    sort_by: str = "Name",
-    descending: bool = False,
-    status: str | None = None,
-) -> list[dict[str, Any]]:
-    """ListTrainingJobsForHyperParameterTuningJob's summaries."""
+def list_training_jobs(store: Store, name: str, query: Query | None = None) -> Page[dict[str, Any]]:
+    """ListTrainingJobsForHyperParameterTuningJob: one page of the job's training jobs."""
     record = store.tuning_job(name)
-    trials = responses.sorted_trials(store.trials(record.name), sort_by, descending, status)
-    return responses.training_job_summaries(record, trials)
+    chosen = listing.training_jobs(store.trials(record.name), query or Query())
+    return Page(responses.training_job_summaries(record, chosen.items), chosen.next)
+
+
+def list_all_training_jobs(store: Store, query: Query | None = None) -> Page[dict[str, Any]]:
+    """ListTrainingJobs: every tuning job's training jobs, as one list."""
+    owners: dict[str, TuningJobRecord] = {}
+    trials = []
+    for record in store.tuning_jobs():
+        owners[record.name] = record
+        trials += store.trials(record.name)
+    chosen = listing.training_jobs(trials, query or Query())
+    items = [training_jobs.summary(owners[t.tuning_job_name], t) for t in chosen.items]
+    return Page(items, chosen.next)
+
+
+def describe_training_job(store: Store, name: str) -> dict[str, Any]:
+    trial = store.trial(name)
+    return training_jobs.describe(store.tuning_job(trial.tuning_job_name), trial)
+
+
+def stop_training_job(store: Store, name: str) -> None:
+    """Ask the tuner running the training job to stop it (it ends Stopped)."""
+    store.request_training_job_stop(name)
+
+
+def delete_tuning_job(store: Store, name: str) -> None:
+    """Forget an ended tuning job and its training jobs' records (their files stay)."""
+    store.delete_tuning_job(name)
+
+
+def _tagged(store: Store, arn: str) -> str:
+    """The ARN under which a tuning job's or training job's tags are kept: the resource's
+    own, whatever the case it is given in; a ValidationException for any other resource."""
+    kind, _, name = arn.rpartition(":")[2].partition("/")
+    if kind == "hyper-parameter-tuning-job":
+        return store.tuning_job(name).arn
+    if kind == "training-job":
+        trial = store.trial(name)
+        return arns.training_job_arn(
+            store.tuning_job(trial.tuning_job_name).arn, trial.training_job_name
+        )
+    raise ValidationError(
+        f"Value '{arn}' at 'ResourceArn' failed to satisfy constraint: trimtab keeps the tags of "
+        "hyper-parameter-tuning-job and training-job resources only"
+    )
+
+
+def add_tags(store: Store, arn: str, tags: Mapping[str, str]) -> dict[str, str]:
+    """AddTags: adds or overwrites; returns the resource's tags."""
+    resource = _tagged(store, arn)
+    store.add_tags(resource, tags)
+    return store.tags(resource)
+
+
+def list_tags(store: Store, arn: str) -> dict[str, str]:
+    return store.tags(_tagged(store, arn))
+
+
+def delete_tags(store: Store, arn: str, keys: Sequence[str]) -> None:
+    store.delete_tags(_tagged(store, arn), keys)

@@ -42,7 +42,7 @@ def test_the_describe_view_shows_status_limits_counters_and_the_best_job(tmp_pat
 def test_the_training_jobs_table_has_a_row_per_job_with_its_reason(tmp_path: Path) -> None:
     store = memory_store(tmp_path)
     trials = job_with(store, HISTORY)
-    text = rendered(console.training_jobs_table(service.list_training_jobs(store, "t-job")))
+    text = rendered(console.training_jobs_table(service.list_training_jobs(store, "t-job").items))
     lines = [line for line in text.splitlines() if "t-job-" in line]
     assert [line.split()[1] for line in lines] == [t.training_job_name for t in trials]
     assert "AlgorithmError: boom" in lines[2] and "0.5" in lines[0]
@@ -51,7 +51,7 @@ def test_the_training_jobs_table_has_a_row_per_job_with_its_reason(tmp_path: Pat
 def test_the_tuning_jobs_table_counts_each_jobs_training_jobs(tmp_path: Path) -> None:
     store = memory_store(tmp_path)
     job_with(store, HISTORY)
-    text = rendered(console.tuning_jobs_table(service.list_tuning_jobs(store)))
+    text = rendered(console.tuning_jobs_table(service.list_tuning_jobs(store).items))
     assert "t-job" in text and "2 completed, 1 running, 1 failed, 0 stopped" in text
 
 

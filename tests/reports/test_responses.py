@@ -114,26 +114,6 @@ def test_summaries_carry_a_finite_objective_only(store: MemoryStore) -> None:
     assert summaries[0]["TunedHyperParameters"] == {"x": "0.1", "y": "2"}
 
 
-@pytest.mark.parametrize(
-    ("sort_by", "descending", "status", "expected"),
-    [
-        ("Name", False, None, [0, 1, 2, 3, 4, 5, 6]),
-        ("Name", True, None, [6, 5, 4, 3, 2, 1, 0]),
-        ("CreationTime", True, None, [6, 5, 4, 3, 2, 1, 0]),
-        ("Status", False, None, [0, 1, 5, 2, 4, 6, 3]),  # Completed, Failed, InProgress, Stopped
-        ("FinalObjectiveMetricValue", False, None, [1, 3, 0, 6]),  # no NaN, none missing
-        ("FinalObjectiveMetricValue", True, None, [6, 0, 3, 1]),
-        ("Name", False, "Failed", [2, 4]),
-    ],
-)
-def test_training_jobs_sort_and_filter_as_sagemaker_does(
-    store: MemoryStore, sort_by: str, descending: bool, status: str | None, expected: list[int]
-) -> None:
-    trials = job_with(store, HISTORY)
-    ordered = responses.sorted_trials(trials, sort_by, descending, status)
-    assert [t.index - 1 for t in ordered] == expected
-
-
 def test_a_tuning_job_summary_has_its_strategy_limits_and_counters(store: MemoryStore) -> None:
     trials = job_with(store, HISTORY[:2], max_jobs=9, max_parallel=3)
     summary = responses.tuning_job_summary(store.tuning_job("t-job"), trials)

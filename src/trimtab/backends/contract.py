@@ -354,7 +354,7 @@ def _link_channel(channel: Channel, dest: Path) -> None:
     source = Path(channel.source).absolute()
     if channel.s3_data_type == "ManifestFile":
         dest.mkdir()
-        for key, target in _manifest_entries(channel, source):
+        for key, target in manifest_entries(channel, source):
             (dest / key).parent.mkdir(parents=True, exist_ok=True)
             (dest / key).symlink_to(target)
     elif source.is_dir():
@@ -364,7 +364,7 @@ def _link_channel(channel: Channel, dest: Path) -> None:
         (dest / source.name).symlink_to(source)
 
 
-def _manifest_entries(channel: Channel, manifest: Path) -> list[tuple[str, Path]]:
+def manifest_entries(channel: Channel, manifest: Path) -> list[tuple[str, Path]]:
     """`[{"prefix": "<folder or file://...>"}, "key", ...]` → (key, file) pairs, all present."""
     try:
         content = json.loads(manifest.read_text(encoding="utf-8"))

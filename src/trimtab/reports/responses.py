@@ -15,7 +15,8 @@ from typing import Any
 from trimtab import arns
 from trimtab.algorithms import builtin
 from trimtab.errors import ResourceNotFound
-from trimtab.spec import WireModel, responses
+from trimtab.spec import responses
+from trimtab.spec.base import checked
 from trimtab.spec.enums import ObjectiveStatus, TrainingJobStatus, WarmStartType
 from trimtab.spec.hyperparameters import OBJECTIVE_METRIC
 from trimtab.spec.parse import read_stored
@@ -24,7 +25,6 @@ from trimtab.spec.views import objectives
 from trimtab.store.base import Store, TuningJobRecord
 from trimtab.types import Trial
 
-SORT_KEYS = ("Name", "CreationTime", "Status", "FinalObjectiveMetricValue")
 Objectives = Mapping[str | None, HyperParameterTuningJobObjective]
 
 
@@ -101,7 +101,7 @@ def _training_job_summary(
             "MetricName": goals[trial.definition_name].metric_name,
             "Value": trial.objective,
         }
-    return _checked(responses.HyperParameterTrainingJobSummary, summary)
+    return checked(responses.HyperParameterTrainingJobSummary, summary)
 
 
 def _echo_definition(definition: Mapping[str, Any], metric: str) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def describe(
     if overall_best is not None:
         job, trial = overall_best
         response["OverallBestTrainingJob"] = _training_job_summary(job, objectives_of(job), trial)
-    return _checked(responses.DescribeHyperParameterTuningJobResponse, response)
+    return checked(responses.DescribeHyperParameterTuningJobResponse, response)
 
 
 def overall_best(
@@ -212,32 +212,4 @@ def tuning_job_summary(record: TuningJobRecord, trials: Sequence[Trial]) -> dict
         "ObjectiveStatusCounters": objective_counters(trials),
         "ResourceLimits": config["ResourceLimits"],
     }
-    return _checked(responses.HyperParameterTuningJobSummary, summary)
-
-
-def sorted_trials(
-    trials: Sequence[Trial],
-    sort_by: str = "Name",
-    descending: bool = False,
-    status: str | None = None,
-) -> list[Trial]:
-    """ListTrainingJobsForHyperParameterTuningJob's order and filter.
-
-    With `FinalObjectiveMetricValue`, jobs without an objective value are omitted and "best
-    first" is what `descending` means for a Maximize objective, as SageMaker sorts raw values.
-    """
-    chosen = [t for t in trials if status is None or str(t.status) == status]
-    if sort_by == "FinalObjectiveMetricValue":
-        chosen = [t for t in chosen if t.objective is not None and math.isfinite(t.objective)]
-    keys: dict[str, Any] = {
-        "Name": lambda t: t.training_job_name,
-        "CreationTime": lambda t: (t.creation_time, t.index),
-        "Status": lambda t: (str(t.status), t.index),
-        "FinalObjectiveMetricValue": lambda t: (t.objective, t.index),
-    }
-    return sorted(chosen, key=keys[sort_by], reverse=descending)
-
-
-def _checked(shape: type[WireModel], wire: dict[str, Any]) -> dict[str, Any]:
-    """Drop empty members and validate against the response shape: output is always valid."""
-    return shape.model_validate({k: v for k, v in wire.items() if v is not None}).to_wire()
+    return checked(responses.HyperParameterTuningJobSummary, summary)

@@ -47,3 +47,9 @@ class WireModel(BaseModel):
 def to_wire(model: WireModel) -> dict[str, Any]:
     """Function form of `WireModel.to_wire`, for `map(to_wire, ...)`."""
     return model.to_wire()
+
+
+def checked(shape: type[WireModel], wire: Mapping[str, Any]) -> dict[str, Any]:
+    """A response built as a dict, its empty (None) members dropped and validated against its
+    shape, so that what trimtab sends is always what the model allows."""
+    return shape.model_validate({k: v for k, v in wire.items() if v is not None}).to_wire()

@@ -164,6 +164,34 @@ class WarmPoolResourceStatus(StrEnum):
     IN_USE = "InUse"
 
 
+class SortOrder(StrEnum):
+    ASCENDING = "Ascending"
+    DESCENDING = "Descending"
+
+
+class HyperParameterTuningJobSortByOptions(StrEnum):
+    NAME = "Name"
+    STATUS = "Status"
+    CREATION_TIME = "CreationTime"
+
+
+class TrainingJobSortByOptions(StrEnum):
+    """How ListTrainingJobsForHyperParameterTuningJob sorts."""
+
+    NAME = "Name"
+    CREATION_TIME = "CreationTime"
+    STATUS = "Status"
+    FINAL_OBJECTIVE_METRIC_VALUE = "FinalObjectiveMetricValue"
+
+
+class SortBy(StrEnum):
+    """How ListTrainingJobs sorts."""
+
+    NAME = "Name"
+    CREATION_TIME = "CreationTime"
+    STATUS = "Status"
+
+
 class TrainingInstanceType(StrEnum):
     """The 145 `ml.*` training instance types of botocore 1.43.11's service model."""
 

@@ -10,14 +10,17 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 
 from trimtab.errors import ValidationError
+from trimtab.spec.base import WireModel
 from trimtab.spec.messages import json_kind, shape_messages, validation_error
 from trimtab.spec.request import CreateHyperParameterTuningJobRequest
 from trimtab.spec.rules import check_rules
+
+M = TypeVar("M", bound=WireModel)
 
 
 def _reject_constant(name: str) -> Any:
@@ -76,6 +79,21 @@ def parse_request(
     if problems:
         raise validation_error(problems)
     return request
+
+
+def parse_operation(model: type[M], data: Any, operation: str) -> M:
+    """An operation's request body (already decoded JSON) checked against its shape, every
+    violation in one ValidationError."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            f"The body of {operation} must be a JSON object of its members, not {json_kind(data)}"
+        )
+    try:
+        return model.model_validate(data, by_alias=True, by_name=False)
+    except pydantic.ValidationError as error:
+        raise validation_error(shape_messages(error, model)) from None
+    except RecursionError:
+        raise ValidationError(f"The body of {operation} is nested too deeply") from None
 
 
 def read_stored(request: Mapping[str, Any]) -> CreateHyperParameterTuningJobRequest:

@@ -35,7 +35,7 @@ from trimtab.spec.enums import (
     WarmPoolResourceStatus,
 )
 from trimtab.spec.fields import AlgorithmImage, ArnOrName, WireBool
-from trimtab.spec.request import Autotune, WarmStartConfig
+from trimtab.spec.request import Autotune, Tag, WarmStartConfig
 from trimtab.spec.tuning import HyperParameterTuningJobConfig, ResourceLimits
 
 Timestamp = float  # epoch seconds
@@ -216,6 +216,31 @@ class DescribeTrainingJobResponse(WireModel):
     billable_time_in_seconds: int | None = None
     environment: dict[str, str] | None = None
     retry_strategy: RetryStrategy | None = None
+
+
+class TrainingJobSummary(WireModel):
+    """An item of ListTrainingJobs."""
+
+    training_job_name: str
+    training_job_arn: str
+    creation_time: Timestamp
+    training_end_time: Timestamp | None = None
+    last_modified_time: Timestamp | None = None
+    training_job_status: TrainingJobStatus
+    secondary_status: SecondaryStatus | None = None
+    warm_pool_status: WarmPoolStatus | None = None
+
+
+class ListTrainingJobsResponse(WireModel):
+    training_job_summaries: list[TrainingJobSummary]
+    next_token: str | None = None
+
+
+class Tags(WireModel):
+    """AddTags' and ListTags' answers: the tags, as key-value pairs."""
+
+    tags: list[Tag]
+    next_token: str | None = None
 
 
 HyperParameterTuningJobCompletionDetails = TuningJobCompletionDetails  # the model's shape names

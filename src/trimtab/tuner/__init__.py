@@ -2,6 +2,6 @@
 judges by (`curves`) and an injectable clock (`clock`)."""
 
 from trimtab.tuner.clock import Clock
-from trimtab.tuner.loop import LEASE_SECONDS, Progress, Tuner, judge_objective
+from trimtab.tuner.loop import LEASE_SECONDS, Paused, Progress, Tuner, judge_objective
 
-__all__ = ["LEASE_SECONDS", "Clock", "Progress", "Tuner", "judge_objective"]
+__all__ = ["LEASE_SECONDS", "Clock", "Paused", "Progress", "Tuner", "judge_objective"]

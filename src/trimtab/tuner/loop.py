@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trimtab import arns
 from trimtab.backends.base import Backend, RunState
 from trimtab.completion.limits import Limits, outcome
 from trimtab.errors import ResourceInUse, ValidationError
@@ -46,6 +47,12 @@ logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 30.0
 Progress = Callable[[TuningJobRecord, Sequence[Trial]], None]
+
+
+class Paused(Exception):
+    """Raised into a running tuner (from a signal handler) to put its job aside: the training
+    jobs are stopped and recorded, and the tuning job stays InProgress for the next tuner
+    (a server shutting down, to start again later)."""
 
 
 @dataclass
@@ -88,6 +95,7 @@ class Tuner:
     _running: dict[str, _Running] = field(default_factory=dict, init=False)
     _curves: CurveBook = field(init=False)
     _limits: Limits = field(init=False)
+    _tags: dict[str, str] = field(init=False)
     _stopped_for: dict[str, Decision] = field(default_factory=dict, init=False)
     _trials: Sequence[Trial] = field(default=(), init=False)
     _renewed: float = field(default=0.0, init=False)
@@ -98,6 +106,7 @@ class Tuner:
     def __post_init__(self) -> None:
         self._curves = CurveBook(self.job)
         self._limits = Limits(self.job)
+        self._tags = {tag.key: tag.value for tag in self.job.request.tags or []}
 
     def run(self) -> TuningJobRecord:
         name = self.job.name
@@ -120,6 +129,11 @@ class Tuner:
                 self.store.request_stop(name)
                 self._drain(stop=True)
                 status = HyperParameterTuningJobStatus.STOPPED
+            except Paused:
+                logger.info("paused: stopping %d training jobs", len(self._running))
+                self._drain(stop=True)
+                runtime = before + self.clock.now() - started
+                return self.store.update_tuning_job(name, runtime_seconds=runtime)
             return self._finish(status, before + self.clock.now() - started)
         finally:
             self.backend.shutdown()
@@ -129,6 +143,7 @@ class Tuner:
         name = self.job.name
         while True:
             self._poll()
+            self._stop_requested()
             self._renew_lease()
             record = self.store.tuning_job(name)
             trials = self._trials = self.store.trials(name)
@@ -151,6 +166,15 @@ class Tuner:
             if not suggestions:
                 self.clock.sleep(self.settings.poll_interval)
 
+    def _stop_requested(self) -> None:
+        """Stop the training jobs someone asked to stop (StopTrainingJob, from any process)."""
+        for name in self.store.training_job_stops(self.job.name):
+            running = self._running.get(name)
+            if running is not None and name not in self._stopped_for:
+                logger.info("%s: stopping it, as was asked", name)
+                self._stopped_for[name] = Decision.STOP
+                self.backend.stop(running.handle)
+
     def _renew_lease(self) -> None:
         now = self.clock.now()
         if now - self._renewed < LEASE_SECONDS / 6:
@@ -170,6 +194,9 @@ class Tuner:
             self.job.name, suggestion.hyperparameters, suggestion.definition_name, self.clock.now()
         )
         logger.info("launching %s with %s", trial.training_job_name, dict(trial.hyperparameters))
+        if self._tags:  # a training job carries its tuning job's tags, as on SageMaker
+            arn = arns.training_job_arn(self.job.arn, trial.training_job_name)
+            self.store.add_tags(arn, self._tags)
         self._trials = [*self._trials, trial]  # judged with its batch-mates from its first report
         self._start(trial, attempts=1)
 
