@@ -17,12 +17,13 @@ from typing import Any
 
 from trimtab import arns, warm_start
 from trimtab.backends.base import Backend
+from trimtab.backends.capacity import Capacity
 from trimtab.errors import ResourceLimitExceeded, ValidationError
 from trimtab.job import Job
 from trimtab.locations import Roots
 from trimtab.reports import listing, responses, training_jobs
 from trimtab.reports.listing import Page, Query
-from trimtab.settings import Settings
+from trimtab.settings import Settings, default_home
 from trimtab.spec import CreateHyperParameterTuningJobRequest, load_request_file, parse_request
 from trimtab.spec.enums import TrainingInputMode, TrainingJobEarlyStoppingType
 from trimtab.spec.views import definition_views
@@ -147,6 +148,7 @@ def make_tuner(
     settings: Settings | None = None,
     clock: Clock | None = None,
     on_progress: Progress | None = None,
+    capacity: Capacity | None = None,
 ) -> Tuner:
     """The tuner for a stored job, with its strategy and stopper built."""
     job = Job.from_record(store.tuning_job(name))
@@ -160,6 +162,7 @@ def make_tuner(
         settings or Settings.from_env(),
         clock or Clock(),
         on_progress,
+        capacity,
     )
 
 
@@ -178,11 +181,16 @@ def run_tuning_job(
             f"The tuning job {record.name} has already ended with status {record.status}; "
             "only a job that is InProgress or Stopping can be run or resumed."
         )
-    if backend is None:
+    settings = settings or Settings.from_env()
+    capacity = None
+    if backend is None:  # this machine's processes: share it with every other tuner of it
         from trimtab.backends.local import LocalBackend
 
-        backend = LocalBackend()
-    return make_tuner(store, record.name, backend, settings, clock, on_progress).run()
+        if settings.max_training_jobs is not None:
+            capacity = Capacity(default_home(), settings.max_training_jobs)
+        backend = LocalBackend(capacity=capacity)
+    tuner = make_tuner(store, record.name, backend, settings, clock, on_progress, capacity)
+    return tuner.run()
 
 
 def stop_tuning_job(store: Store, name: str) -> TuningJobRecord:

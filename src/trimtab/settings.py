@@ -23,12 +23,17 @@ class Settings:
     python: str = ""  # interpreter for script-mode entry points; "" = the one running trimtab
     stop_grace_seconds: float = 120.0  # SIGTERM, then SIGKILL after this long (as SageMaker)
     poll_interval: float = 0.1  # seconds between two looks at the running training jobs
+    # Training jobs at once on this machine, over every tuning job (None: no machine-wide cap).
+    max_training_jobs: int | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Defaults, overridden by TRIMTAB_PYTHON and TRIMTAB_STOP_GRACE_SECONDS."""
+        """Defaults, overridden by TRIMTAB_PYTHON, TRIMTAB_STOP_GRACE_SECONDS and
+        TRIMTAB_MAX_TRAINING_JOBS (default: one per CPU; 0 for no cap)."""
         grace = os.environ.get("TRIMTAB_STOP_GRACE_SECONDS")
+        cap = int(os.environ.get("TRIMTAB_MAX_TRAINING_JOBS") or os.cpu_count() or 1)
         return cls(
             python=os.environ.get("TRIMTAB_PYTHON", ""),
             stop_grace_seconds=float(grace) if grace else cls.stop_grace_seconds,
+            max_training_jobs=cap or None,
         )

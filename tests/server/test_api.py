@@ -67,7 +67,7 @@ def request(allowed: Path, name: str, **changes: Any) -> dict[str, Any]:
     return body
 
 
-def wait_for(describe: Callable[[], dict[str, Any]], *statuses: str, timeout: float = 90) -> Any:
+def wait_for(describe: Callable[[], dict[str, Any]], *statuses: str, timeout: float = 240) -> Any:
     deadline = time.monotonic() + timeout
     while (found := describe())["HyperParameterTuningJobStatus"] not in statuses:
         assert time.monotonic() < deadline, found

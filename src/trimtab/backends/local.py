@@ -25,11 +25,12 @@ import subprocess
 import tarfile
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
 from trimtab.backends.base import RunSpec, RunState
+from trimtab.backends.capacity import Capacity, Hold, release
 from trimtab.backends.contract import (
     FAILURE_REASON_LIMIT,
     build_command,
@@ -64,6 +65,7 @@ class _Job:
     paths: MlPaths | None = None
     proc: subprocess.Popen[bytes] | None = None
     gpus: tuple[str, ...] = ()
+    marks: list[Hold] = field(default_factory=list)  # its GPUs, marked for other tuners
     stop_reason: SecondaryStatus | None = None  # set once SIGTERM was sent
     kill_at: float | None = None  # monotonic time of the SIGKILL
     outcome: RunState | None = None  # set once the process has ended and artifacts are packed
@@ -86,8 +88,10 @@ class LocalBackend:
         gpus: tuple[str, ...] | None = None,
         num_cpus: int | None = None,
         poll_bytes: int = POLL_BYTES,
+        capacity: Capacity | None = None,
     ) -> None:
         self._gpus = local_gpus() if gpus is None else gpus
+        self._capacity = capacity
         self._num_cpus = num_cpus or os.cpu_count() or 1
         self._poll_bytes = poll_bytes
         self._jobs: dict[str, _Job] = {}
@@ -126,7 +130,11 @@ class LocalBackend:
         job.paths = paths = prepare_tree(run)
         command = build_command(run, paths)
         held = [j.gpus for j in self._jobs.values() if j.outcome is None]
+        if self._capacity is not None and self._gpus:  # and those other tuners' jobs have
+            held.append(tuple(self._capacity.busy_gpus(self._gpus)))
         job.gpus = assign_gpus(gpus_wanted(run.instance_type, len(self._gpus)), self._gpus, held)
+        if self._capacity is not None:
+            job.marks = self._capacity.mark_gpus(job.gpus)
         contract = build_environment(
             run, paths, gpus=job.gpus if self._gpus else None, num_cpus=self._num_cpus
         )
@@ -218,6 +226,7 @@ class LocalBackend:
         # Not yet reaped, so the group id cannot have been reused: end what is left of it.
         _signal_group(proc.pid, signal.SIGKILL)
         job.outcome = self._outcome(job, proc.wait())
+        release(job.marks)
         logger.info(
             "training job %s ended %s (exit code %s)",
             job.run.training_job_name,

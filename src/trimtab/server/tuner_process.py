@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -36,12 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--home", required=True)
     parser.add_argument("--store")
     args = parser.parse_args(argv)
+    os.environ["TRIMTAB_HOME"] = args.home  # the machine's slots live there too
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     signal.signal(signal.SIGTERM, _pause)
     signal.signal(signal.SIGINT, _pause)
     store = open_store(url=args.store, home=args.home)
     try:
         record = service.run_tuning_job(store, args.name)
+    except Paused:  # before the tuner was running: nothing to put aside
+        return 0
     except TrimtabError as error:
         logger.warning("tuning job %s not run: %s: %s", args.name, error.code, error.message)
         return 1

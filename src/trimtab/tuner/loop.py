@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from trimtab import arns
 from trimtab.backends.base import Backend, RunState
+from trimtab.backends.capacity import Capacity, Hold, release
 from trimtab.completion.limits import Limits, outcome
 from trimtab.errors import ResourceInUse, ValidationError
 from trimtab.job import Job
@@ -59,6 +60,7 @@ class Paused(Exception):
 class _Running:
     handle: str
     scanner: LogScanner
+    slot: Hold | None = None  # its share of the machine (`capacity`), freed when it ends
 
 
 def judge_objective(
@@ -92,6 +94,7 @@ class Tuner:
     settings: Settings = field(default_factory=Settings)
     clock: Clock = field(default_factory=Clock)
     on_progress: Progress | None = None
+    capacity: Capacity | None = None  # what the machine runs at once, over every tuning job
     _running: dict[str, _Running] = field(default_factory=dict, init=False)
     _curves: CurveBook = field(init=False)
     _limits: Limits = field(init=False)
@@ -137,6 +140,7 @@ class Tuner:
             return self._finish(status, before + self.clock.now() - started)
         finally:
             self.backend.shutdown()
+            release(running.slot for running in self._running.values())
             self.store.release_lease(name, self._owner)
 
     def _loop(self, started: float, before: float) -> HyperParameterTuningJobStatus:
@@ -156,12 +160,16 @@ class Tuner:
                 logger.info("tuning job %s ends %s: %s", name, ending.status, ending.reason)
                 self._drain(stop=True)
                 return ending.status
-            free = self._limits.slots(trials)
+            room = self._limits.slots(trials)
+            free = room
+            if self.capacity is not None and room > 0:  # the machine may be full: then wait
+                free = min(room, self.capacity.free())
             history = History(trials, self._curves.curves)
             suggestions = self.strategy.suggest(history, free) if free > 0 else []
             for suggestion in suggestions:
                 self._launch(suggestion)
-            if self._limits.exhausted(trials, len(suggestions)):
+            asked = free > 0 or room <= 0  # nothing asked while waiting for the machine
+            if asked and self._limits.exhausted(trials, len(suggestions)):
                 return HyperParameterTuningJobStatus.COMPLETED
             if not suggestions:
                 self.clock.sleep(self.settings.poll_interval)
@@ -198,9 +206,10 @@ class Tuner:
             arn = arns.training_job_arn(self.job.arn, trial.training_job_name)
             self.store.add_tags(arn, self._tags)
         self._trials = [*self._trials, trial]  # judged with its batch-mates from its first report
-        self._start(trial, attempts=1)
+        slot = self.capacity.take() if self.capacity is not None else None
+        self._start(trial, attempts=1, slot=slot)
 
-    def _start(self, trial: Trial, attempts: int) -> None:
+    def _start(self, trial: Trial, attempts: int, slot: Hold | None = None) -> None:
         name = trial.training_job_name
         run = self.job.run_spec(
             trial, self.store.job_dir(name), self.store.log_path(name), self.settings
@@ -209,6 +218,7 @@ class Tuner:
             handle = self.backend.launch(run)
         except ValidationError as error:
             logger.warning("could not launch %s: %s", name, error.message)
+            release([slot])
             self._end(
                 name,
                 Finish(
@@ -222,7 +232,7 @@ class Tuner:
             return
         self.store.set_handle(name, handle, self.clock.now(), attempts)
         scanner = LogScanner(self.job.definition(trial).metric_definitions)
-        self._running[name] = _Running(handle, scanner)
+        self._running[name] = _Running(handle, scanner, slot)
 
     def _poll(self, retry: bool = True) -> None:
         """Read every running job's news first, then judge and end them: jobs that reach a
@@ -246,7 +256,7 @@ class Tuner:
                 self._judge(trial, levels, running.handle, state.finished)
             if state.finished:
                 del self._running[name]
-                self._ended(self.store.trial(name), state, retry)
+                self._ended(self.store.trial(name), state, retry, running.slot)
 
     def _judge(self, trial: Trial, levels: range, handle: str, finished: bool) -> None:
         """Stop a job its stopper rules out (or that has had all its resource): the first
@@ -265,7 +275,7 @@ class Tuner:
                     self.backend.stop(handle)
                 return
 
-    def _ended(self, trial: Trial, state: RunState, retry: bool) -> None:
+    def _ended(self, trial: Trial, state: RunState, retry: bool, slot: Hold | None) -> None:
         if (
             retry
             and state.status is TrainingJobStatus.FAILED
@@ -273,8 +283,9 @@ class Tuner:
             and trial.attempts < self.job.max_attempts(trial)
         ):
             logger.info("retrying %s after: %s", trial.training_job_name, state.failure_reason)
-            self._start(trial, trial.attempts + 1)
+            self._start(trial, trial.attempts + 1, slot)  # the retry keeps the job's slot
             return
+        release([slot])
         metric = self.job.definition(trial).objective.metric_name
         objective_status, reason = judge_objective(trial, state, metric)
         status, secondary = state.status, state.secondary_status
