@@ -11,7 +11,7 @@ import pytest
 
 from tests.jobs import make_request
 from trimtab import service
-from trimtab.errors import ValidationError
+from trimtab.errors import ResourceLimitExceeded, ValidationError
 from trimtab.reports.listing import Query
 from trimtab.spec import parse_request
 from trimtab.spec.enums import HyperParameterTuningJobStatus
@@ -195,3 +195,15 @@ def test_list_filters_by_name_and_status_and_sorts(store: MemoryStore) -> None:
     first = service.list_tuning_jobs(store, Query(limit=2))
     assert first.next == 2 and len(first.items) == 2
     assert names(Query(offset=2, limit=2)) == ["beta-1"]
+
+
+def test_more_concurrent_tuning_jobs_than_sagemakers_quota_are_refused(
+    store: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CONCURRENT_TUNING_JOBS", 3)
+    for i in range(3):
+        service.create_tuning_job(store, make_request(f"job-{i}"), Path.cwd())
+    with pytest.raises(ResourceLimitExceeded, match="is 3 Jobs, with current utilization of 3"):
+        service.create_tuning_job(store, make_request("one-too-many"), Path.cwd())
+    store.update_tuning_job("job-0", status=HyperParameterTuningJobStatus.COMPLETED)
+    service.create_tuning_job(store, make_request("one-too-many"), Path.cwd())  # room again
