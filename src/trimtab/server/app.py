@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from trimtab.errors import TrimtabError
 from trimtab.server import logs, protocol, sagemaker, sigv4
@@ -107,16 +108,23 @@ def create_app(
         logger.debug("%s %s.%s", request_id, service, operation)
         return _answer(request_id, protocol.encode(result))
 
-    async def elsewhere(request: Request) -> Response:
-        message = "Every operation is a POST to / with an X-Amz-Target header"
-        body = protocol.error_body("UnknownOperationException", message)
-        return _answer(str(uuid.uuid4()), body, 404, "UnknownOperationException")
-
-    methods = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    elsewhere = _Elsewhere()
     return Starlette(
         routes=[
             Route("/", endpoint, methods=["POST"]),
-            Route("/", elsewhere, methods=methods),
-            Route("/{path:path}", elsewhere, methods=[*methods, "POST"]),
+            Route("/", elsewhere),
+            Route("/{path:path}", elsewhere),
         ]
     )
+
+
+class _Elsewhere:
+    """What is not a POST to /: refused as AWS does. An ASGI app rather than a function, so that
+    Starlette routes every method to it (TRACE, or one HTTP does not name), where a function gets
+    only the methods listed and the rest a plain-text 405 that is not the protocol's."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = "Every operation is a POST to / with an X-Amz-Target header"
+        body = protocol.error_body("UnknownOperationException", message)
+        response = _answer(str(uuid.uuid4()), body, 404, "UnknownOperationException")
+        await response(scope, receive, send)

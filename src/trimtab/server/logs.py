@@ -34,7 +34,7 @@ from trimtab.spec.logs import (
 from trimtab.spec.parse import parse_operation
 from trimtab.types import Trial
 
-_TOKEN = re.compile(r"([fb])/(\d+)/(\d+)")
+_TOKEN = re.compile(r"([fb])/(\d{1,19})/(\d{1,19})")  # offset, time: as _token writes them
 
 
 class LogsError(TrimtabError):
@@ -82,11 +82,19 @@ def _stream(ctx: Context, name: str) -> tuple[Trial, Path]:
     return trial, Path(ctx.store.log_path(trial.training_job_name))
 
 
-def _position(given: str | None, trial: Trial, member: str = "nextToken") -> logs.Position:
+def _position(
+    given: str | None, trial: Trial, path: Path, member: str = "nextToken"
+) -> logs.Position:
     if given is None:
         return logs.start_of(trial)
     match = _TOKEN.fullmatch(given)
-    if match is None:
+    # A token this stream gave out points into its file, at a time a long holds; a made-up one
+    # past them would make the read fail (a seek past what the OS allows).
+    if (
+        match is None
+        or int(match.group(2)) > logs.stored_bytes(path)
+        or int(match.group(3)) >= 2**63
+    ):
         raise LogsError(
             "InvalidParameterException",
             f"The value of '{member}' is not a token this log stream gave out: {given[:100]}",
@@ -106,7 +114,7 @@ def get_log_events(ctx: Context, body: Body) -> Mapping[str, Any]:
     request: GetLogEventsRequest = _parsed(GetLogEventsRequest, body, "GetLogEvents")
     _group(request.log_group_name, request.log_group_identifier)
     trial, path = _stream(ctx, request.log_stream_name)
-    at = _position(request.next_token, trial)
+    at = _position(request.next_token, trial, path)
     if request.next_token is None and request.start_from_head is False:
         at = logs.Position(logs.stored_bytes(path), at.stamp)  # from the tail: what comes next
     events, after = logs.read(

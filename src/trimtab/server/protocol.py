@@ -22,6 +22,8 @@ SAGEMAKER: Final = "SageMaker"
 LOGS: Final = "Logs_20140328"
 SERVICES: Final = {SAGEMAKER: "sagemaker", LOGS: "logs"}  # target prefix -> signing name
 
+MAX_DEPTH: Final = 64  # levels of objects and arrays; SageMaker's deepest input nests about 10
+
 # 500 only for the server's own faults; every refusal is a 4xx botocore does not retry.
 _STATUS: Final = {"InternalFailure": 500, "AccessDeniedException": 403}
 
@@ -59,9 +61,38 @@ def read_body(headers: Mapping[str, str], body: bytes, operation: str) -> Any:
     if not body.strip():
         return {}
     try:
-        return load_json(body, f"the body of {operation}")
+        # UTF-8 only (RFC 8259): bytes json.loads would read as UTF-16, or as surrogates, are not.
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(
+            "SerializationException",
+            f"Malformed JSON in the body of {operation}: not UTF-8 text (byte {error.start})",
+        ) from None
+    try:
+        decoded = load_json(text, f"the body of {operation}")
     except TrimtabError as error:
         raise ProtocolError("SerializationException", error.message) from None
+    if _deeper_than(decoded, MAX_DEPTH):
+        raise ProtocolError(
+            "SerializationException",
+            f"The body of {operation} nests more than {MAX_DEPTH} levels deep; no operation's "
+            "members nest that deep",
+        )
+    return decoded
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays in `value` nest more than `limit` levels (walked without
+    recursion: the checks and messages after this one recurse, and would overflow the stack)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def status_of(code: str) -> int:
