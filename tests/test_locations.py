@@ -118,3 +118,13 @@ def test_outputs_and_checkpoints_resolve_without_having_to_exist(tmp_path: Path)
     assert locations.output_path(spec, PATH, tmp_path) == str(tmp_path / "output")
     assert locations.checkpoint_dir(spec, PATH, tmp_path) == str(tmp_path / "ckpt")
     assert locations.checkpoint_dir(definition(), PATH, tmp_path) is None
+
+
+def test_a_nul_or_a_glob_in_a_location_is_refused_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="must not contain a NUL character"):
+        locations.resolve("da\x00ta", "F", tmp_path)
+    with pytest.raises(ValidationError, match=r"data '.*/data\*\*' does not exist"):
+        locations.existing("data**", "F", tmp_path, "data")
+    (tmp_path / "code").mkdir()
+    with pytest.raises(ValidationError, match="without a NUL character"):
+        locations.code_dir(code('"tr\\u0000ain.py"', '"code"'), PATH, tmp_path)

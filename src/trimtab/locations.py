@@ -9,6 +9,7 @@ fails when it is created, not hours later when its first training job starts.
 
 from __future__ import annotations
 
+import glob
 import os
 import tarfile
 from collections.abc import Iterable, Mapping
@@ -46,6 +47,11 @@ class Roots:
 def resolve(uri: str, field_path: str, base_dir: Path, roots: Roots | None = None) -> Path:
     """The local path an `S3Uri`-like value names (see the module docstring); with `roots`,
     an absolute one under them."""
+    if "\x00" in uri:  # no file name holds one, and the system calls refuse it
+        raise ValidationError(
+            f"Value {uri!r} at '{field_path}' failed to satisfy constraint: a path must not "
+            "contain a NUL character"
+        )
     if uri.startswith("file://"):
         path = Path(uri.removeprefix("file://"))
     elif uri.startswith(("s3://", "https://")):
@@ -77,7 +83,7 @@ def existing(
 ) -> Path:
     """`resolve`, for something that must be there already (an S3 prefix: a name it starts)."""
     path = resolve(uri, field_path, base_dir, roots)
-    if not path.exists() and not any(path.parent.glob(path.name + "*")):
+    if not path.exists() and not any(path.parent.glob(glob.escape(path.name) + "*")):
         raise ValidationError(
             f"Value '{uri}' at '{field_path}' failed to satisfy constraint: {what} "
             f"'{path}' does not exist"
@@ -150,6 +156,11 @@ def code_dir(
         )
     code = existing(decode_text(submit), field_path, base_dir, "the training code", roots)
     entry = decode_text(program)
+    if "\x00" in entry or not entry:
+        raise ValidationError(
+            f"Value {program!r} at '{path}.StaticHyperParameters.{PROGRAM}' failed to satisfy "
+            "constraint: must name a file, without a NUL character"
+        )
     if code.is_dir():
         found = (code / entry).is_file()
     else:
