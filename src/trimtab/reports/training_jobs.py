@@ -119,6 +119,9 @@ def describe(record: TuningJobRecord, trial: Trial) -> dict[str, Any]:
     ):
         if key in definition:
             response[key] = definition[key]
+    # SageMaker always sends OutputDataConfig.KmsKeyId ("" when none was given), and the
+    # SageMaker Python SDK reads it unconditionally (Estimator.attach, best_estimator()).
+    response["OutputDataConfig"] = {"KmsKeyId": "", **response["OutputDataConfig"]}
     return checked(responses.DescribeTrainingJobResponse, response)
 
 
