@@ -26,6 +26,19 @@ class Ended:
     retryable: bool = False
 
 
+# Every kind of ending: a best job (index 1) tied later (3), failures retryable or not, a NaN
+# objective, and one still running.
+HISTORY = [
+    Ended("0.1", objective=0.5),
+    Ended("0.2", objective=0.2),
+    Ended("0.3", TrainingJobStatus.FAILED, retryable=True),
+    Ended("0.4", TrainingJobStatus.STOPPED, objective=0.2),
+    Ended("0.5", TrainingJobStatus.FAILED),
+    Ended("0.6", TrainingJobStatus.COMPLETED, objective=math.nan),
+    Ended("0.7", TrainingJobStatus.IN_PROGRESS, objective=0.9),
+]
+
+
 def memory_store(tmp_path: Path) -> MemoryStore:
     return MemoryStore(tmp_path / "home", clock=lambda: 500.0)
 

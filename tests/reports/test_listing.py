@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
-from tests.reports.helpers import Ended, job_with, memory_store
+from tests.reports.helpers import HISTORY, job_with, memory_store
 from trimtab.reports import listing
 from trimtab.reports.listing import Query
-from trimtab.spec.enums import TrainingJobStatus
 from trimtab.store.memory import MemoryStore
-
-COMPLETED, FAILED, STOPPED = (
-    TrainingJobStatus.COMPLETED,
-    TrainingJobStatus.FAILED,
-    TrainingJobStatus.STOPPED,
-)
-HISTORY = [
-    Ended("0.1", objective=0.5),
-    Ended("0.2", objective=0.2),
-    Ended("0.3", FAILED, retryable=True),
-    Ended("0.4", STOPPED, objective=0.2),
-    Ended("0.5", FAILED),
-    Ended("0.6", COMPLETED, objective=math.nan),
-    Ended("0.7", TrainingJobStatus.IN_PROGRESS, objective=0.9),
-]
 
 
 @pytest.fixture

@@ -4,32 +4,16 @@ best."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
 from tests.jobs import make_request
-from tests.reports.helpers import Ended, job_with, memory_store
+from tests.reports.helpers import HISTORY, Ended, job_with, memory_store
 from trimtab import service
 from trimtab.reports import responses
-from trimtab.spec.enums import HyperParameterTuningJobStatus, TrainingJobStatus
+from trimtab.spec.enums import HyperParameterTuningJobStatus
 from trimtab.store.memory import MemoryStore
-
-COMPLETED, FAILED, STOPPED = (
-    TrainingJobStatus.COMPLETED,
-    TrainingJobStatus.FAILED,
-    TrainingJobStatus.STOPPED,
-)
-HISTORY = [
-    Ended("0.1", objective=0.5),
-    Ended("0.2", objective=0.2),
-    Ended("0.3", FAILED, retryable=True),
-    Ended("0.4", STOPPED, objective=0.2),  # ties 0.2: the earlier job is the best
-    Ended("0.5", FAILED),
-    Ended("0.6", COMPLETED, objective=math.nan),
-    Ended("0.7", TrainingJobStatus.IN_PROGRESS, objective=0.9),
-]
 
 
 @pytest.fixture

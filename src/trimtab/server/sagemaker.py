@@ -73,6 +73,16 @@ def delete_tuning_job(ctx: Context, body: Body) -> None:
     service.delete_tuning_job(ctx.store, request.hyper_parameter_tuning_job_name)
 
 
+def _window(request: ListHyperParameterTuningJobsRequest | ListTrainingJobsRequest) -> Any:
+    """A List request's creation and modification time bounds, as `Query` takes them."""
+    return {
+        "created_after": request.creation_time_after,
+        "created_before": request.creation_time_before,
+        "modified_after": request.last_modified_time_after,
+        "modified_before": request.last_modified_time_before,
+    }
+
+
 def list_tuning_jobs(ctx: Context, body: Body) -> Mapping[str, Any]:
     request = parse_operation(
         ListHyperParameterTuningJobsRequest, body, "ListHyperParameterTuningJobs"
@@ -82,10 +92,7 @@ def list_tuning_jobs(ctx: Context, body: Body) -> Mapping[str, Any]:
         descending=request.sort_order is SortOrder.DESCENDING,
         name_contains=request.name_contains,
         status=request.status_equals,
-        created_after=request.creation_time_after,
-        created_before=request.creation_time_before,
-        modified_after=request.last_modified_time_after,
-        modified_before=request.last_modified_time_before,
+        **_window(request),
         offset=paging.offset(request.next_token, body),
         limit=request.max_results or DEFAULT_PAGE,
     )
@@ -136,10 +143,7 @@ def list_training_jobs(ctx: Context, body: Body) -> Mapping[str, Any]:
         descending=request.sort_order is not SortOrder.ASCENDING,  # SageMaker: newest first
         name_contains=request.name_contains,
         status=request.status_equals,
-        created_after=request.creation_time_after,
-        created_before=request.creation_time_before,
-        modified_after=request.last_modified_time_after,
-        modified_before=request.last_modified_time_before,
+        **_window(request),
         offset=paging.offset(request.next_token, body),
         limit=request.max_results or DEFAULT_PAGE,
     )
