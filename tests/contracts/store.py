@@ -294,6 +294,18 @@ class StoreContract:
         assert store.trial(name) == trials_before[0]
         assert store.tags(record("Job-A").arn) == {"team": "ml"}
 
+    def test_trials_read_again_see_every_write_since(self, store: Store, job: str) -> None:
+        first = started(store, job)
+        assert [t.training_job_name for t in store.trials(job)] == [first]
+        store.add_metrics(first, [MetricPoint("loss", 2.0, 1.0)], "loss")
+        second = store.add_trial(job, {"lr": "0.2"}, None, creation_time=5.0)  # an old clock
+        assert [t.objective for t in store.trials(job)] == [2.0, None]
+        store.finish(first, COMPLETED)
+        store.set_handle(second.training_job_name, "pid:2", start_time=6.0)
+        now = store.trials(job)
+        assert (now[0].status, now[1].handle) == (TrainingJobStatus.COMPLETED, "pid:2")
+        assert now == [store.trial(t.training_job_name) for t in now]
+
     # -- training jobs -----------------------------------------------------------------------
 
     def test_add_trial_numbers_and_names_training_jobs(self, store: Store) -> None:
@@ -428,8 +440,11 @@ class StoreContract:
             TrainingJobStatus.IN_PROGRESS,
         )
         assert job_before.status is HyperParameterTuningJobStatus.IN_PROGRESS
-        running.final_metrics["x"] = MetricPoint("x", 1.0, 1.0)  # type: ignore[index]
-        assert "x" not in store.trial(name).final_metrics  # a snapshot is a copy
+        with pytest.raises(TypeError):  # a snapshot is read-only: nobody changes another's
+            running.final_metrics["x"] = MetricPoint("x", 1.0, 1.0)  # type: ignore[index]
+        with pytest.raises(TypeError):
+            store.trials(job)[0].hyperparameters["lr"] = "0"  # type: ignore[index]
+        assert "x" not in store.trial(name).final_metrics
 
     def test_finish_records_the_end(self, store: Store, job: str, clock: FakeClock) -> None:
         name = started(store, job)

@@ -3,7 +3,8 @@
 Contract (every implementation, tested by one suite in tests/store/):
 - Thread- and process-safe for one writer (the tuner holding a job) and any number of readers;
   a reader never sees "database is locked" and never blocks the writer for long.
-- Reads return snapshots (`TuningJobRecord`, `Trial`) that later writes never change.
+- Reads return snapshots (`TuningJobRecord`, `Trial`) that later writes never change; a
+  `Trial`'s mappings are read-only (a reader cannot change what another reader sees).
 - Events in: `create_tuning_job`, `add_trial` (intent first, before the process exists),
   `set_handle`, `add_metrics`, `finish`. A finished trial is never written again: `finish`,
   `set_handle` and `add_metrics` on it raise `TrialFinishedError`.

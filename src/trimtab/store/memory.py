@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from trimtab import arns, errors
@@ -334,9 +335,10 @@ def _copied(record: TuningJobRecord) -> TuningJobRecord:
 
 
 def _snapshot(entry: _Trial) -> Trial:
+    """The trial as callers get it: its mappings read-only views of copies of the store's."""
     trial = entry.trial
     return replace(
         trial,
-        hyperparameters=dict(trial.hyperparameters),
-        final_metrics=dict(trial.final_metrics),
+        hyperparameters=MappingProxyType(dict(trial.hyperparameters)),
+        final_metrics=MappingProxyType(dict(trial.final_metrics)),
     )

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import URL, ColumnElement, delete, func, insert, inspect, make_url, select
@@ -49,6 +50,7 @@ from trimtab.store._sql_schema import (
     float_to_json,
     make_engine,
 )
+from trimtab.store._trial_cache import TrialCache
 from trimtab.store.base import Finish, TrialFinishedError, TuningJobRecord
 from trimtab.types import MetricPoint, Trial
 
@@ -83,6 +85,7 @@ class SqlStore:
         self._lock: AbstractContextManager[object] = (
             threading.RLock() if in_memory else nullcontext()
         )
+        self._trial_cache = TrialCache()
         self._create_schema()
         logger.debug("opened store %s (home %s)", self._engine.url, self.home)
 
@@ -317,8 +320,15 @@ class SqlStore:
 
     def trials(self, tuning_job_name: str) -> list[Trial]:
         with self._transaction() as session:
-            job_id = _get_job(session, tuning_job_name).id
-            return _select_trials(session, TrialRow.tuning_job_id == job_id)
+            job = _get_job(session, tuning_job_name)
+            mine = TrialRow.tuning_job_id == job.id
+            count = session.scalar(select(func.count()).select_from(TrialRow).where(mine))
+
+            def load(since: float | None) -> list[Trial]:
+                where = mine if since is None else mine & (TrialRow.last_modified_time >= since)
+                return _select_trials(session, where)
+
+            return self._trial_cache.trials((job.id, job.creation_time), count or 0, load)
 
     def trial(self, training_job_name: str) -> Trial:
         with self._transaction() as session:
@@ -472,7 +482,7 @@ def _trial(row: RowMapping) -> Trial:
         tuning_job_name=row["tuning_job_name"],
         index=row["index"],
         training_job_name=row["name"],
-        hyperparameters=dict(row["hyperparameters"]),
+        hyperparameters=MappingProxyType(dict(row["hyperparameters"])),
         definition_name=row["definition_name"],
         status=row["status"],
         secondary_status=row["secondary_status"],
@@ -484,7 +494,7 @@ def _trial(row: RowMapping) -> Trial:
         handle=row["handle"],
         failure_reason=row["failure_reason"],
         objective=None if objective is None else objective.value,
-        final_metrics=final_metrics,
+        final_metrics=MappingProxyType(final_metrics),
         retryable=row["retryable"],
         attempts=row["attempts"],
     )
