@@ -34,12 +34,12 @@ from trimtab.testing.fuzz import (
     UNSERVED,
     Connection,
     Fuzzer,
-    ServeProcess,
     Signer,
     error_code,
     judge,
     seed_job,
 )
+from trimtab.testing.serving import Served
 
 SERVED = {SAGEMAKER: sorted(sagemaker.OPERATIONS), LOGS: sorted(logs.OPERATIONS)}
 SMOKE_REQUESTS = 40
@@ -90,7 +90,7 @@ def _answer_class(status: int) -> str:
 class _Target:
     """The server being hammered, started afresh (and seeded again) if it dies."""
 
-    server: ServeProcess
+    server: Served
     signer: Signer
     connection: Connection
     known: dict[str, list[str]]
@@ -104,7 +104,7 @@ class _Target:
     def start(self) -> None:
         self.starts += 1
         home = self.root / f"home-{self.starts}"
-        server = ServeProcess(home, [self.work]).start()
+        server = Served(home, [self.work]).start()
         self.server = server
         self.signer = Signer(server.endpoint, server.key_id, server.secret)
         self.connection = Connection(server.endpoint, timeout=TIMEOUT)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.server.conftest import Server
 from tests.server.shapes import problems
 from trimtab.server import logs, sagemaker
 from trimtab.testing.fuzz import (
@@ -28,6 +27,7 @@ from trimtab.testing.fuzz import (
     seed_job,
     service_model,
 )
+from trimtab.testing.serving import Served
 
 SERVED = {SAGEMAKER: sorted(sagemaker.OPERATIONS), LOGS: sorted(logs.OPERATIONS)}
 
@@ -59,7 +59,7 @@ class Run:
         )
 
 
-def fuzzer_for(server: Server, seed: int, folder: Path) -> tuple[Fuzzer, Connection]:
+def fuzzer_for(server: Served, seed: int, folder: Path) -> tuple[Fuzzer, Connection]:
     """A fuzzer for `server` whose strings may name the tiny job it has just run (under
     `folder`, one of the server's allowed folders), and a connection to send with."""
     signer = Signer(server.endpoint, server.key_id, server.secret)

@@ -17,8 +17,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.jobs import make_request
-from tests.server.conftest import Server
 from tests.server.shapes import problems
+from trimtab.testing.serving import Served
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +52,12 @@ def checking(client: Any) -> Any:
 
 
 @pytest.fixture
-def sagemaker(server: Server) -> Any:
+def sagemaker(server: Served) -> Any:
     return checking(server.client())
 
 
 @pytest.fixture
-def logs(server: Server) -> Any:
+def logs(server: Served) -> Any:
     return checking(server.client("logs"))
 
 
@@ -343,7 +343,7 @@ def test_known_errors_have_sagemakers_codes_and_words(sagemaker: Any, allowed: P
     assert (other["Code"], other["Status"]) == ("UnknownOperationException", 400)
 
 
-def test_unsigned_and_wrongly_signed_requests_are_refused(server: Server) -> None:
+def test_unsigned_and_wrongly_signed_requests_are_refused(server: Served) -> None:
     import botocore
 
     unsigned = server.client(signature_version=botocore.UNSIGNED)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tests.jobs import make_request
-from tests.server.conftest import Server
 from tests.server.fuzz import SERVED, check, fuzzer_for, hammer
 from tests.server.shapes import problems
 from trimtab.server import listen
@@ -34,12 +33,13 @@ from trimtab.testing.fuzz import (
     nested,
     service_model,
 )
+from trimtab.testing.serving import Served
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 OFFLINE = Signer("http://127.0.0.1:9", "AKIDEXAMPLE", "secret")  # signs; nothing is sent
 
 
-def send(server: Server, prefix: str, operation: str, body: bytes, **headers: str) -> Answer:
+def send(server: Served, prefix: str, operation: str, body: bytes, **headers: str) -> Answer:
     """`body` as one signed call of `operation`, answered."""
     signer = Signer(server.endpoint, server.key_id, server.secret)
     given = {"X-Amz-Target": f"{prefix}.{operation}", "Content-Type": CONTENT_TYPE, **headers}
@@ -107,7 +107,7 @@ def test_mutated_bodies_are_what_they_say() -> None:
 
 @pytest.mark.slow
 def test_hundreds_of_generated_requests_get_well_formed_answers(
-    server: Server, allowed: Path
+    server: Served, allowed: Path
 ) -> None:
     fuzzer, connection = fuzzer_for(server, 0, allowed)
     with connection:
@@ -140,7 +140,7 @@ def test_the_benchmark_smoke_mode_runs_and_writes_nothing(
 
 
 @pytest.mark.slow
-def test_bodies_nested_too_deep_or_not_utf8_are_serialization_errors(server: Server) -> None:
+def test_bodies_nested_too_deep_or_not_utf8_are_serialization_errors(server: Served) -> None:
     # 500 to 990 levels got past `json.loads` and overflowed the stack of the validation
     # messages (a 500); non-UTF-8 bytes were read as UTF-16 or surrogates (ValidationException).
     calls = [
@@ -169,7 +169,7 @@ def test_bodies_nested_too_deep_or_not_utf8_are_serialization_errors(server: Ser
 
 @pytest.mark.slow
 def test_made_up_log_tokens_are_refused_and_real_ones_read_on(
-    server: Server, allowed: Path
+    server: Served, allowed: Path
 ) -> None:
     # An offset past what the OS seeks to was a 500 (OSError, ValueError from `seek`).
     fuzzer, connection = fuzzer_for(server, 0, allowed)
@@ -200,7 +200,7 @@ def test_made_up_log_tokens_are_refused_and_real_ones_read_on(
 
 
 @pytest.mark.slow
-def test_every_method_but_post_gets_the_protocols_refusal(server: Server) -> None:
+def test_every_method_but_post_gets_the_protocols_refusal(server: Served) -> None:
     # A method Starlette's route did not list (TRACE, one HTTP does not name) was a plain-text
     # 405, not JSON.
     with Connection(server.endpoint) as connection:
@@ -222,7 +222,7 @@ def test_the_servers_connections_send_at_once() -> None:
 
 
 @pytest.mark.slow
-def test_kept_alive_calls_are_answered_without_a_delayed_ack_wait(server: Server) -> None:
+def test_kept_alive_calls_are_answered_without_a_delayed_ack_wait(server: Served) -> None:
     case = Case("regression", None, "", False, "GET", "/", {"Host": "x"}, b"")
     with Connection(server.endpoint) as connection:
         seconds = [connection.send(case).seconds for _ in range(30)]
@@ -231,7 +231,7 @@ def test_kept_alive_calls_are_answered_without_a_delayed_ack_wait(server: Server
 
 @pytest.mark.slow
 def test_a_location_with_a_nul_or_a_glob_under_an_allowed_folder_is_refused(
-    server: Server, allowed: Path
+    server: Served, allowed: Path
 ) -> None:
     for uri in [str(allowed / "data**"), str(allowed / "da\x00ta")]:
         body = make_request("odd-location", max_jobs=1)

@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
 from tests.jobs import SCRIPTS, SKLEARN_IMAGE, make_request
-from tests.server.conftest import REGION, Server
+from trimtab.testing.serving import REGION, Served
 
 _excepthook = sys.excepthook  # sagemaker_core installs rich's at import: put it back
 with warnings.catch_warnings():
@@ -72,7 +72,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return tried
 
 
-def point_at(server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def point_at(server: Served, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The environment docs/sagemaker-sdk.md gives: the server's credentials, a region, its
     endpoint for SageMaker and CloudWatch Logs; no AWS configuration of the user's, one attempt
     per call, and the SDK's v2 notice off."""
@@ -106,7 +106,7 @@ class Recorded:
         return {service for service, _ in self.calls}
 
 
-def sdk_session(server: Server, **options: Any) -> tuple[Any, Recorded]:
+def sdk_session(server: Served, **options: Any) -> tuple[Any, Recorded]:
     """A sagemaker.Session whose SageMaker client is a boto3 client for the server. The SDK takes
     no Logs client: it makes one from the boto3 session, which AWS_ENDPOINT_URL_CLOUDWATCH_LOGS
     (see `point_at`) sends to the server."""
@@ -127,7 +127,7 @@ def sdk_session(server: Server, **options: Any) -> tuple[Any, Recorded]:
     return session, recorded
 
 
-def create_job(server: Server, allowed: Path, name: str, **changes: Any) -> Any:
+def create_job(server: Served, allowed: Path, name: str, **changes: Any) -> Any:
     """A small tuning job created through boto3, as test_api does; returns the boto3 client."""
     boto = server.client()
     body = make_request(name, **changes)
@@ -141,7 +141,7 @@ def without_metadata(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_attach_describe_best_job_analytics_and_wait(
-    server: Server,
+    server: Served,
     allowed: Path,
     offline: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -227,7 +227,7 @@ def test_attach_describe_best_job_analytics_and_wait(
 
 
 def test_best_estimator_and_training_job_logs(
-    server: Server,
+    server: Served,
     allowed: Path,
     offline: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -283,7 +283,7 @@ def test_best_estimator_and_training_job_logs(
 
 
 def test_stop_through_an_attached_tuner(
-    server: Server,
+    server: Served,
     allowed: Path,
     offline: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -309,7 +309,7 @@ def test_stop_through_an_attached_tuner(
 @pytest.fixture
 def s3_server(
     tmp_path: Path, allowed: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Server, Path]]:
+) -> Iterator[tuple[Served, Path]]:
     """A server whose TRIMTAB_S3_ROOT mirrors buckets `code` (tests/scripts), `data` and
     `models`."""
     root = allowed / "s3"
@@ -317,7 +317,7 @@ def s3_server(
     shutil.copytree(SCRIPTS, root / "data" / "train")
     (root / "models").mkdir()
     monkeypatch.setenv("TRIMTAB_S3_ROOT", str(root))
-    running = Server(tmp_path / "s3-home", allowed).start()
+    running = Served(tmp_path / "s3-home", [allowed], {"TRIMTAB_S3_ROOT": str(root)}).start()
     yield running, root
     running.clean_up()
 
@@ -353,7 +353,7 @@ def tuner_of(estimator: Any, max_jobs: int) -> Any:
 
 
 def test_fit_runs_when_code_data_and_output_are_s3_uris_under_the_s3_root(
-    s3_server: tuple[Server, Path],
+    s3_server: tuple[Served, Path],
     offline: list[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -425,7 +425,7 @@ def fit(session: Any, **changes: Any) -> None:
     ids=["local-source-dir", "no-output-path", "default-bucket", "execution-role"],
 )
 def test_what_needs_s3_or_sts_fails_at_once_naming_the_call(
-    server: Server,
+    server: Served,
     offline: list[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,

@@ -17,9 +17,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.jobs import make_request
-from tests.server.conftest import Server
 from trimtab import service
 from trimtab.store import open_store
+from trimtab.testing.serving import Served
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def request(allowed: Path, name: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_a_job_the_server_was_running_is_resumed_when_it_starts_again(
-    server: Server, allowed: Path
+    server: Served, allowed: Path
 ) -> None:
     client = server.client()
     client.create_hyper_parameter_tuning_job(
@@ -62,7 +62,7 @@ def test_a_job_the_server_was_running_is_resumed_when_it_starts_again(
     with open_store(home=server.home) as store:
         assert str(store.tuning_job("resumed").status) == "InProgress"
         assert store.lease_holder("resumed") is None
-    server.start("--allow-path", str(Path(__file__).parents[1] / "scripts"))
+    server.start()
     client = server.client()
     wait_until(lambda: status(client, "resumed")["HyperParameterTuningJobStatus"] == "Completed")
     counters = status(client, "resumed")["TrainingJobStatusCounters"]
@@ -70,7 +70,7 @@ def test_a_job_the_server_was_running_is_resumed_when_it_starts_again(
 
 
 def test_after_a_crash_the_job_is_taken_up_once_its_tuner_is_gone(
-    server: Server, allowed: Path
+    server: Served, allowed: Path
 ) -> None:
     client = server.client()
     client.create_hyper_parameter_tuning_job(
@@ -80,7 +80,7 @@ def test_after_a_crash_the_job_is_taken_up_once_its_tuner_is_gone(
     assert server.process is not None
     os.killpg(server.process.pid, signal.SIGKILL)  # the server and its tuner, at once
     server.process.wait()
-    server.start("--allow-path", str(Path(__file__).parents[1] / "scripts"))
+    server.start()
     client = server.client()
     wait_until(lambda: status(client, "crashed")["HyperParameterTuningJobStatus"] == "Completed")
     assert len(client.list_training_jobs_for_hyper_parameter_tuning_job(
@@ -89,7 +89,7 @@ def test_after_a_crash_the_job_is_taken_up_once_its_tuner_is_gone(
 
 
 def test_a_job_another_tuner_runs_is_left_to_it_and_one_created_elsewhere_is_run(
-    server: Server, allowed: Path, tmp_path: Path
+    server: Served, allowed: Path, tmp_path: Path
 ) -> None:
     job_file = tmp_path / "job.json"
     body = make_request("by-the-cli", script="hang.py", max_jobs=1)

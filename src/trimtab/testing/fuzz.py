@@ -11,9 +11,9 @@ raw HTTP, signed with botocore's `SigV4Auth` so that it reaches past the signatu
 `judge` says what is wrong with an answer: the server must never answer 5xx (botocore retries
 those) and every refusal must be a 4xx `{"__type", "Message"}` with a code its client knows.
 
-`ServeProcess` starts a real `trimtab serve` on an ephemeral port of 127.0.0.1, and
-`seed_job` runs one tiny tuning job on it, so that the fuzzer's strings can name things that
-exist (a tuning job, its training job, its log stream) and reach past "not found".
+`seed_job` runs one tiny tuning job on a real `trimtab serve` (`trimtab.testing.serving`), so
+that the fuzzer's strings can name things that exist (a tuning job, its training job, its log
+stream) and reach past "not found".
 
 Shared by tests/server/test_fuzz.py and benchmarks/api_fuzz.py; it needs botocore (a
 development dependency, as boto3's), imported only here.
@@ -25,17 +25,13 @@ import contextlib
 import hashlib
 import http.client
 import json
-import os
 import random
 import re
-import signal
 import socket
 import string
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -1112,72 +1108,6 @@ def error_code(answer: Answer) -> str | None:
 
 
 # -- a server to hammer ------------------------------------------------------------------------
-
-
-@dataclass
-class ServeProcess:
-    """One `trimtab serve` on 127.0.0.1 (an ephemeral port), home in `home`, requests allowed
-    under `allowed`; its output goes to a file (`log`)."""
-
-    home: Path
-    allowed: Sequence[Path]
-    process: subprocess.Popen[bytes] | None = None
-    log: Path | None = None
-    endpoint: str = ""
-    key_id: str = ""
-    secret: str = field(default="", repr=False)
-
-    def start(self, timeout: float = 30) -> ServeProcess:
-        env = {**os.environ, "TRIMTAB_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
-        env["TRIMTAB_STOP_GRACE_SECONDS"] = "2"
-        env.pop("TRIMTAB_S3_ROOT", None)  # so that no generated s3:// location exists
-        command = [sys.executable, "-m", "trimtab", "serve", "--port", "0"]
-        for folder in self.allowed:
-            command += ["--allow-path", str(folder)]
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.log = self.home / "serve.log"
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + timeout
-        while not self.secret:
-            text = self.log.read_text()
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.clean_up()
-                raise RuntimeError(f"trimtab serve did not start:\n{text}")
-            endpoint = re.search(r"serving the SageMaker API at (\S+)", text)
-            key = re.search(r"^Access key id: (\S+)$", text, re.M)
-            secret = re.search(r"^Secret access key: (\S+)$", text, re.M)
-            if endpoint and key and secret:
-                self.endpoint, self.key_id, self.secret = (
-                    endpoint.group(1),
-                    key.group(1),
-                    secret.group(1),
-                )
-            time.sleep(0.05)
-        return self
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, timeout: float = 60) -> int:
-        """Ends the server as Ctrl-C would; its exit code."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout)
-
-    def clean_up(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            if self.process.poll() is None:
-                self.stop(30)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
 
 
 SEED_SCRIPT: Final = """\
