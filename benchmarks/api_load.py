@@ -7,14 +7,17 @@ parallelism so that the machine-wide cap does not hold it back), creates through
 Random tuning job over tests/scripts/converge.py (one epoch), and while it runs has `--clients`
 threads, each with a boto3 client of its own (a kept-alive connection, retries off), call
 DescribeHyperParameterTuningJob and ListTrainingJobsForHyperParameterTuningJob (100 a page,
-sorted by FinalObjectiveMetricValue; now and then every page, through NextToken) as fast as
-they can, timing every call and counting every exception. They stop when the tuning job ends.
-Then the same tuning job (same seed, same settings) runs on a fresh server without the clients,
-and the two are compared: whole wall time and the median gap between a training job's end and
-the next one's start. "database is locked" is looked for in every failed call's message and in
-the server's and the tuners' logs.
+sorted by FinalObjectiveMetricValue; now and then every page, through NextToken), timing every
+call and counting every exception, until the tuning job ends. It does so twice: PACED, each
+client a round every `--every` seconds (as dashboards and waiters poll), and FLAT OUT, each
+client calling again as soon as it is answered (the most the server can be asked). Then the
+same tuning job (same seed, same settings) runs on a fresh server without the clients, and the
+three are compared: whole wall time and the median gap between a training job's end and the
+next one's start. "database is locked" is looked for in every failed call's message and in the
+server's and the tuners' logs.
 
-Usage: python -m benchmarks.api_load [--jobs 500] [--parallel 4] [--clients 20] [--smoke]
+Usage: python -m benchmarks.api_load [--jobs 500] [--parallel 4] [--clients 20] [--every 1]
+       [--smoke]
 """
 
 from __future__ import annotations
@@ -171,11 +174,15 @@ def _list_body(token: str | None = None) -> dict[str, Any]:
     return body
 
 
-def hammer(client: Any, seed: int, stop: threading.Event, calls: Calls) -> None:
-    """One client's loop until `stop`: a Describe or a List, and one List in four followed
-    through every NextToken."""
+def hammer(client: Any, seed: int, stop: threading.Event, calls: Calls, every: float) -> None:
+    """One client's rounds until `stop`, one every `every` seconds (0: each as soon as the last
+    is answered): a Describe or a List, and one List in four followed through every
+    NextToken. A paced client starts at a random phase and skips the rounds it is late for,
+    rather than bursting to catch up."""
     draw = random.Random(seed)
-    while not stop.is_set():
+    due = time.monotonic() + draw.uniform(0, every)
+    while not stop.wait(max(0.0, due - time.monotonic())):
+        due = max(due + every, time.monotonic())
         if draw.random() < 0.5:
             _call(client, calls, DESCRIBE, HyperParameterTuningJobName=JOB)
             continue
@@ -196,6 +203,7 @@ class Run:
     """One tuning job on a fresh server, with or without clients."""
 
     clients: int
+    every: float = 0.0  # seconds between one client's rounds; 0: flat out
     wall: float = 0.0  # the tuning job's CreationTime to its end, seconds
     gaps: list[float] = field(default_factory=list)  # a training job's end to the next start
     statuses: Counter[str] = field(default_factory=Counter)  # of its training jobs
@@ -302,14 +310,17 @@ def _idle_calls(client: Any, calls: Calls) -> None:
             _call(client, calls, LIST_NEXT, **_list_body(page["NextToken"]))
 
 
-def run_once(root: Path, jobs: int, parallel: int, clients: int, timeout: float) -> Run:
-    """The tuning job on a fresh server under `root`, with `clients` clients hammering it."""
+def run_once(
+    root: Path, jobs: int, parallel: int, clients: int, every: float, timeout: float
+) -> Run:
+    """The tuning job on a fresh server under `root`, with `clients` clients calling it, each
+    a round every `every` seconds (0: flat out)."""
     output = root / "output"
     output.mkdir(parents=True)
     env = {"TRIMTAB_MAX_TRAINING_JOBS": str(parallel)}
     server = Served(root / "home", [SCRIPTS, output], env).start()
     assert server.process is not None
-    run = Run(clients)
+    run = Run(clients, every)
     wal = server.home / "trimtab.db-wal"
     try:
         watcher = server.client(max_pool_connections=1)
@@ -318,7 +329,7 @@ def run_once(root: Path, jobs: int, parallel: int, clients: int, timeout: float)
         stop = threading.Event()
         calls = [Calls() for _ in loaders]
         threads = [
-            threading.Thread(target=hammer, args=(c, i, stop, calls[i]), daemon=True)
+            threading.Thread(target=hammer, args=(c, i, stop, calls[i], every), daemon=True)
             for i, c in enumerate(loaders)
         ]
         cpu = _cpu_seconds(server.process.pid), _own_cpu_seconds(), _machine_cpu_seconds()
@@ -407,19 +418,6 @@ def _latency_table(calls: Calls) -> str:
     return "\n".join([HEADER, *rows])
 
 
-def _why(outcome: Outcome) -> str:
-    loaded = outcome.loaded
-    queued = outcome.clients / loaded.rate if loaded.rate else math.nan
-    return (
-        f" The calls queue: {outcome.clients} clients that each wait for their answer, at "
-        f"{loaded.rate:.0f} calls/s, spend {_ms(queued)} a call on average (Little's law). "
-        "One server process answers them (its threads take turns under Python's GIL), sharing "
-        f"the {os.cpu_count()} CPUs with the clients, the tuner and the training jobs (below), "
-        "and each call costs more as the job grows (the quarters below): Describe and List "
-        "both read every training job of the tuning job from the store."
-    )
-
-
 def _share(run: Run) -> float:
     """How busy the machine's CPUs were, on average, while the run's load lasted (0-1)."""
     if not run.load_seconds:
@@ -427,14 +425,15 @@ def _share(run: Run) -> float:
     return run.machine_cpu / (run.load_seconds * (os.cpu_count() or 1))
 
 
-def _busy(run: Run) -> str:
-    return f"{_share(run):.0%}"
+def _per_call(cpu_seconds: float, run: Run) -> float:
+    return cpu_seconds / run.calls.answered if run.calls.answered else math.nan
 
 
-SATURATED: Final = (
-    ": the training jobs alone keep the CPUs busy, so every CPU-second the load takes is one "
-    "the tuning job waits for"
-)
+def _label(run: Run) -> str:
+    if not run.clients:
+        return "without clients"
+    pace = f"a round every {run.every:g} s each" if run.every else "flat out"
+    return f"{run.clients} clients, {pace}"
 
 
 @dataclass
@@ -442,98 +441,173 @@ class Outcome:
     jobs: int
     parallel: int
     clients: int
-    loaded: Run
+    paced: Run
+    flat: Run
     quiet: Run
 
     @property
+    def runs(self) -> tuple[Run, Run, Run]:
+        return self.paced, self.flat, self.quiet
+
+    @property
+    def loads(self) -> tuple[Run, Run]:
+        return self.paced, self.flat
+
+    @property
     def failed(self) -> int:
-        return self.loaded.failed + self.quiet.failed
+        return sum(run.failed for run in self.runs)
 
     @property
     def locked(self) -> int:
-        return self.loaded.locked + self.quiet.locked
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.loaded.calls.latencies(), 95)
+        return sum(run.locked for run in self.runs)
 
     @property
     def completed(self) -> bool:
         return all(
             run.status == "Completed" and run.statuses["Completed"] == self.jobs
-            for run in (self.loaded, self.quiet)
+            for run in self.runs
         )
 
     def ok(self) -> bool:
         return self.failed == 0 and self.locked == 0 and self.completed
 
 
-def report(outcome: Outcome) -> str:
-    loaded, quiet = outcome.loaded, outcome.quiet
-    p95 = outcome.p95
+def _goal(run: Run) -> str:
+    p95 = percentile(run.calls.latencies(), 95)
     met = "met" if p95 < GOAL_P95 else "**not met**"
-    quarters = ["| quarter of the run | calls | p50 | p95 |", "| --- | --- | --- | --- |"]
-    for k in range(4):
-        q = loaded.quarter(k)
-        quarters.append(
-            f"| {k + 1} | {len(q)} | {_ms(percentile(q, 50))} | {_ms(percentile(q, 95))} |"
-        )
-    progress = [
-        "| tuning job | wall time | exit → next launch, median | p95 | training jobs |",
-        "| --- | --- | --- | --- | --- |",
+    return f"{_label(run)}: {_ms(p95)}, {met}"
+
+
+def _bound(outcome: Outcome) -> str:
+    """Why flat-out clients queue whatever the server does: their own CPU per call, times how
+    many wait at once, over the CPUs there are, is a floor under the mean latency."""
+    flat = outcome.flat
+    client = _per_call(flat.client_cpu, flat)
+    cpus = os.cpu_count() or 1
+    floor = client * outcome.clients / cpus
+    queued = outcome.clients / flat.rate if flat.rate else math.nan
+    verdict = (
+        ", and p95 above it: no server could meet the goal flat out on this machine"
+        if floor >= GOAL_P95
+        else ""
+    )
+    return (
+        f"Flat out, the calls queue: {outcome.clients} clients that each wait for their answer, "
+        f"at {flat.rate:.0f} calls/s, spend {_ms(queued)} a call on average (Little's law). "
+        f"boto3 alone spends {client * 1000:.1f} CPU-ms a call in the clients' process "
+        "(signing, the connection, parsing the answer), so even a server that cost nothing "
+        f"would leave a mean of at least {outcome.clients} x {client * 1000:.1f} ms / {cpus} "
+        f"CPUs = {_ms(floor)} a call{verdict}. Paced, the same clients ask for "
+        f"{outcome.paced.rate:.0f} calls/s."
+    )
+
+
+def _summary(outcome: Outcome) -> str:
+    rows = [
+        "| load | calls | calls/s | failed | p50 | p95 | p99 | max | server CPU-ms a call* |",
+        "| --- |" + " --- |" * 8,
     ]
-    for label, run in (("without clients", quiet), (f"with {outcome.clients} clients", loaded)):
-        done = ", ".join(f"{n} {s}" for s, n in sorted(run.statuses.items()))
-        progress.append(
-            f"| {label} | {run.wall:.1f} s | {_ms(_median(run.gaps))} | "
-            f"{_ms(percentile(run.gaps, 95))} | {done} (job {run.status}) |"
+    for run in outcome.loads:
+        values = run.calls.latencies()
+        cells = [_ms(percentile(values, q)) for q in (50, 95, 99)]
+        rows.append(
+            f"| {_label(run)} | {run.calls.count} | {run.rate:.0f} | {run.calls.failed} | "
+            f"{' | '.join(cells)} | {_ms(max(values) if values else math.nan)} | "
+            f"{_per_call(run.server_cpu, run) * 1000:.1f} |"
         )
-    wall_ratio = loaded.wall / quiet.wall if quiet.wall else math.nan
-    gap_ratio = _median(loaded.gaps) / _median(quiet.gaps) if quiet.gaps else math.nan
-    per_call = loaded.server_cpu / loaded.calls.answered if loaded.calls.answered else math.nan
+    return "\n".join(rows)
+
+
+def _quarters(outcome: Outcome) -> str:
+    rows = [
+        "| quarter of the run | "
+        + " | ".join(f"{_label(r)}: p50, p95" for r in outcome.loads)
+        + " |",
+        "| --- |" + " --- |" * len(outcome.loads),
+    ]
+    for k in range(4):
+        cells = []
+        for run in outcome.loads:
+            q = run.quarter(k)
+            cells.append(f"{_ms(percentile(q, 50))}, {_ms(percentile(q, 95))}")
+        rows.append(f"| {k + 1} | {' | '.join(cells)} |")
+    return "\n".join(rows)
+
+
+def _progress(outcome: Outcome) -> str:
+    quiet = outcome.quiet
+    rows = [
+        "| tuning job | wall time | vs without | exit → next launch, median | p95 | CPUs busy "
+        "| training jobs |",
+        "| --- |" + " --- |" * 6,
+    ]
+    for run in (quiet, *outcome.loads):
+        done = ", ".join(f"{n} {s}" for s, n in sorted(run.statuses.items()))
+        ratio = run.wall / quiet.wall if quiet.wall else math.nan
+        rows.append(
+            f"| {_label(run)} | {run.wall:.1f} s | {ratio:.2f}x | {_ms(_median(run.gaps))} | "
+            f"{_ms(percentile(run.gaps, 95))} | {_share(run):.0%} | {done} (job {run.status}) |"
+        )
+    return "\n".join(rows)
+
+
+def report(outcome: Outcome) -> str:
+    paced, flat, quiet = outcome.runs
     lines = [
-        _latency_table(loaded.calls),
+        _summary(outcome),
         "",
-        f"- {loaded.calls.count} calls in {loaded.load_seconds:.1f} s: "
-        f"**{loaded.rate:.0f} calls/s** from {outcome.clients} clients; failed calls: "
-        f'**{loaded.failed}**; "database is locked" in failed calls and in the server\'s '
-        f"and the tuners' logs (both runs): **{outcome.locked}**.",
-        f"- Goal: p95 under {GOAL_P95 * 1000:.0f} ms over every call. Measured "
-        f"{_ms(p95)}: {met}.{_why(outcome) if p95 >= GOAL_P95 else ''}",
-        f"- The server process used {loaded.server_cpu:.1f} CPU-seconds while the clients ran "
-        f"({loaded.server_cpu / loaded.load_seconds:.0%} of one core; "
-        f"{per_call * 1000:.1f} ms a call on average, the watcher's 2 calls/s included). The "
-        f"machine's {os.cpu_count()} CPUs were {_busy(loaded)} busy ("
-        f"{loaded.client_cpu:.1f} CPU-seconds in the clients' process, "
-        f"{loaded.machine_cpu - loaded.server_cpu - loaded.client_cpu:.1f} in the tuner, the "
-        "training jobs, the system and whatever else ran); without the clients, "
-        f"{_busy(quiet)}{SATURATED if _share(quiet) >= 0.9 else ''}.",
+        "\\* the server process's CPU time while the clients ran, over their calls: its "
+        "supervisor and the watcher's 2 calls/s included.",
         "",
-        "Latency as the job grew (the load's duration in quarters; the job has ~"
-        f"{outcome.jobs // 4} more training jobs each quarter, and each call reads all of them):",
+        f"- Goal: p95 under {GOAL_P95 * 1000:.0f} ms over every call. {_goal(paced)}; "
+        f"{_goal(flat)}.",
+        f'- Failed calls: **{outcome.failed}**; "database is locked" in failed calls and in '
+        f"the server's and the tuners' logs (all three runs): **{outcome.locked}**.",
+        *([f"- {_bound(outcome)}"] if percentile(flat.calls.latencies(), 95) >= GOAL_P95 else []),
         "",
-        "\n".join(quarters),
+        "Per operation, paced:",
+        "",
+        _latency_table(paced.calls),
+        "",
+        "Per operation, flat out:",
+        "",
+        _latency_table(flat.calls),
+        "",
+        "Latency as the job grew (each load's duration in quarters; the job has ~"
+        f"{outcome.jobs // 4} more training jobs each quarter, which Describe counts and List "
+        "sorts):",
+        "",
+        _quarters(outcome),
         "",
         f"The same calls from one client once the job had ended (no other clients, no training "
         f"jobs; {IDLE_CALLS} rounds):",
         "",
-        _latency_table(loaded.idle),
+        _latency_table(paced.idle),
         "",
         "The tuning job's own progress, without and with the clients (same seed, same "
-        "settings, a fresh server each):",
+        "settings, a fresh server each; CPUs busy: the whole machine, while the job ran):",
         "",
-        "\n".join(progress),
+        _progress(outcome),
         "",
-        f"- With the clients the tuning job took {wall_ratio:.2f}x its wall time without them, "
-        f"and its median exit → next launch gap was {gap_ratio:.2f}x as long.",
-        f"- The store's write-ahead log at its largest (looked at every 0.5 s): "
-        f"{loaded.wal_bytes / 1e6:.1f} MB with the clients, {quiet.wal_bytes / 1e6:.1f} MB "
-        "without.",
+        "- The store's write-ahead log at its largest (looked at every 0.5 s): "
+        + "; ".join(f"{_label(run)}, {run.wal_bytes / 1e6:.1f} MB" for run in outcome.runs)
+        + ".",
     ]
-    errors = loaded.calls.errors + loaded.idle.errors + quiet.idle.errors
+    waits = ", so the job waits for every CPU-second the load takes" if _share(quiet) >= 0.8 else ""
+    lines.append(
+        f"- Without clients the job alone keeps the {os.cpu_count()} CPUs {_share(quiet):.0%} "
+        f"busy (each training job is a new Python process){waits}. The load took "
+        + "; ".join(
+            f"{_label(run)}, {(run.server_cpu + run.client_cpu) / run.load_seconds:.2f} "
+            "CPUs (server and clients)"
+            for run in outcome.loads
+        )
+        + "."
+    )
+    errors = sum((run.calls.errors + run.idle.errors for run in outcome.runs), Counter[str]())
     if errors:
         lines.append("- Failed calls: " + "; ".join(f"{n}x {m}" for m, n in errors.most_common(5)))
-    problems = loaded.log_problems + quiet.log_problems
+    problems = [problem for run in outcome.runs for problem in run.log_problems]
     if problems:
         lines.append("- In the logs: " + "; ".join(problems[:5]))
     return "\n".join(lines)
@@ -547,36 +621,45 @@ def intro(outcome: Outcome) -> str:
         "a boto3 client of its own (a kept-alive connection, retries off), call "
         "DescribeHyperParameterTuningJob and ListTrainingJobsForHyperParameterTuningJob "
         f"(MaxResults {PAGE}, sorted by FinalObjectiveMetricValue; one List in four then "
-        "follows every NextToken) as fast as they can, from the job's creation to its end. "
-        "Latencies are boto3 calls as the clients see them: signing and parsing included, the "
-        "clients in one Python process sharing the machine with the server, its tuner and the "
-        "training jobs. Then the same job (same seed, same settings) runs on a fresh server "
-        "without the clients, for its progress."
+        "follows every NextToken), from the job's creation to its end: paced (each client a "
+        f"round every {outcome.paced.every:g} s, as a dashboard or a waiter polls), then flat "
+        "out (each client calls again as soon as it is answered). Latencies are boto3 calls as "
+        "the clients see them: signing and parsing included, the clients in one Python process "
+        "sharing the machine with the server, its tuner and the training jobs. Then the same "
+        "job (same seed, same settings) runs on a fresh server without the clients, for its "
+        "progress."
     )
 
 
 def benchmark(argv: Sequence[str] | None, root: Path) -> Outcome:
-    """Parse the command line, run the job with and without load under `root`, print the
-    report and, unless --smoke, write it to docs/benchmarks.md."""
+    """Parse the command line, run the job paced, flat out and without clients under `root`,
+    print the report and, unless --smoke, write it to docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--jobs", type=int, default=500)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument(
+        "--every", type=float, default=1.0, help="seconds between a paced client's rounds"
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help=f"a tiny run ({SMOKE}); writes nothing"
     )
     args = parser.parse_args(argv)
+    if args.every <= 0:
+        parser.error(f"--every must be more than 0 seconds, but got {args.every}")
     size = SMOKE if args.smoke else {k: getattr(args, k) for k in SMOKE}
-    timeout = 60 + 5.0 * size["jobs"]
-    loaded = run_once(root / "loaded", size["jobs"], size["parallel"], size["clients"], timeout)
-    quiet = run_once(root / "quiet", size["jobs"], size["parallel"], 0, timeout)
-    outcome = Outcome(size["jobs"], size["parallel"], size["clients"], loaded, quiet)
+    jobs, parallel, clients = size["jobs"], size["parallel"], size["clients"]
+    timeout = 60 + 5.0 * jobs
+    paced = run_once(root / "paced", jobs, parallel, clients, args.every, timeout)
+    flat = run_once(root / "flat", jobs, parallel, clients, 0.0, timeout)
+    quiet = run_once(root / "quiet", jobs, parallel, 0, 0.0, timeout)
+    outcome = Outcome(jobs, parallel, clients, paced, flat, quiet)
     body = report(outcome)
     print(body)
     if not args.smoke:
         command = (
-            f"python -m benchmarks.api_load --jobs {outcome.jobs} --parallel {outcome.parallel} "
-            f"--clients {outcome.clients}"
+            f"python -m benchmarks.api_load --jobs {jobs} --parallel {parallel} "
+            f"--clients {clients} --every {args.every:g}"
         )
         write_section("api-load", "HTTP API under load", command, f"{intro(outcome)}\n\n{body}")
     return outcome

@@ -16,14 +16,18 @@ def test_smoke_run_answers_every_call(tmp_path: Path, monkeypatch: pytest.Monkey
 
     outcome = api_load.benchmark(["--smoke"], tmp_path)
 
-    loaded, quiet = outcome.loaded, outcome.quiet
-    assert outcome.failed == 0, loaded.calls.errors + loaded.idle.errors
-    assert outcome.locked == 0, loaded.log_problems + quiet.log_problems
-    assert outcome.completed, (loaded.statuses, quiet.statuses)
+    runs = outcome.runs
+    assert outcome.failed == 0, [run.calls.errors + run.idle.errors for run in runs]
+    assert outcome.locked == 0, [run.log_problems for run in runs]
+    assert outcome.completed, [run.statuses for run in runs]
     assert (outcome.jobs, outcome.clients) == (api_load.SMOKE["jobs"], api_load.SMOKE["clients"])
-    for operation in (api_load.DESCRIBE, api_load.LIST):
-        assert loaded.calls.samples[operation], operation  # the clients did call it
-    assert loaded.idle.answered >= 2 * api_load.IDLE_CALLS
-    assert len(loaded.gaps) == len(quiet.gaps) == outcome.jobs - outcome.parallel
+    assert (outcome.paced.every, outcome.flat.every) == (1.0, 0.0)
+    for run in outcome.loads:
+        for operation in (api_load.DESCRIBE, api_load.LIST):
+            assert run.calls.samples[operation], operation  # the clients did call it
+        assert run.idle.answered >= 2 * api_load.IDLE_CALLS
+    # paced clients call at most a round a second each; flat out, many more
+    assert outcome.paced.rate <= outcome.clients * 2 < outcome.flat.rate
+    assert {len(run.gaps) for run in runs} == {outcome.jobs - outcome.parallel}
     assert outcome.ok()
     assert not written  # --smoke writes nothing

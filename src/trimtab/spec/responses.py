@@ -231,11 +231,6 @@ class TrainingJobSummary(WireModel):
     warm_pool_status: WarmPoolStatus | None = None
 
 
-class ListTrainingJobsResponse(WireModel):
-    training_job_summaries: list[TrainingJobSummary]
-    next_token: str | None = None
-
-
 class Tags(WireModel):
     """AddTags' and ListTags' answers: the tags, as key-value pairs."""
 
