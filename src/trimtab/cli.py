@@ -155,8 +155,13 @@ def cmd_analytics(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(store: Store, args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM (a service manager's stop), which put the jobs aside
+    alike. uvicorn shuts down on either and then raises the signal again under the handler it
+    found, so SIGTERM's must not be the default one, which would end the process before the
+    supervisor puts the jobs aside."""
     from trimtab.server import serve
 
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     serve(default_home(), args.store, args.host, args.port, args.allow_path)
     return 0
 

@@ -50,15 +50,17 @@ def request(allowed: Path, name: str, **changes: Any) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_job_the_server_was_running_is_resumed_when_it_starts_again(
-    server: Served, allowed: Path
+    server: Served, allowed: Path, how: signal.Signals
 ) -> None:
     client = server.client()
     client.create_hyper_parameter_tuning_job(
         **request(allowed, "resumed", max_jobs=6, max_parallel=2, static=SLOW)
     )
     wait_until(lambda: status(client, "resumed")["TrainingJobStatusCounters"]["Completed"] >= 1)
-    server.stop()  # Ctrl-C: the job is put aside, not stopped
+    assert server.stop(how=how) == 130  # Ctrl-C or SIGTERM: the job is put aside, not stopped
+    assert server.log is not None and "Traceback" not in server.log.read_text()
     with open_store(home=server.home) as store:
         assert str(store.tuning_job("resumed").status) == "InProgress"
         assert store.lease_holder("resumed") is None

@@ -62,7 +62,8 @@ def serve(
     port: int = 8080,
     allow_paths: Sequence[str | Path] = (),
 ) -> None:
-    """Serve until interrupted (Ctrl-C, SIGTERM); then put the running jobs aside."""
+    """Serve until interrupted (KeyboardInterrupt: Ctrl-C, and SIGTERM under `trimtab serve`);
+    then put the running jobs aside."""
     try:
         import uvicorn
 

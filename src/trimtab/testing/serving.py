@@ -83,11 +83,12 @@ class Served:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, timeout: float = 60) -> int:
-        """End it as Ctrl-C would (its jobs are put aside); its exit code."""
+    def stop(self, timeout: float = 60, how: signal.Signals = signal.SIGINT) -> int:
+        """End it as Ctrl-C (or `how`: SIGTERM, as a service manager) would, its jobs put
+        aside; its exit code."""
         assert self.process is not None
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(how)
         return self.process.wait(timeout)
 
     def kill(self) -> None:
