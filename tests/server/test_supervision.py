@@ -96,6 +96,8 @@ def test_a_job_another_tuner_runs_is_left_to_it_and_one_created_elsewhere_is_run
     job_file = tmp_path / "job.json"
     body = make_request("by-the-cli", script="hang.py", max_jobs=1)
     body["TrainingJobDefinition"]["OutputDataConfig"]["S3OutputPath"] = str(tmp_path / "out")
+    # it must hang until the end of the test, however slow the machine: not end at 60 s
+    body["TrainingJobDefinition"]["StoppingCondition"]["MaxRuntimeInSeconds"] = 3600
     job_file.write_text(json.dumps(body))
     env = {**os.environ, "TRIMTAB_HOME": str(server.home), "TRIMTAB_STOP_GRACE_SECONDS": "1"}
     cli = subprocess.Popen(
