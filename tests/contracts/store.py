@@ -306,6 +306,14 @@ class StoreContract:
         assert (now[0].status, now[1].handle) == (TrainingJobStatus.COMPLETED, "pid:2")
         assert now == [store.trial(t.training_job_name) for t in now]
 
+    def test_a_trial_created_by_a_clock_ahead_hides_no_later_write(
+        self, store: Store, job: str, clock: FakeClock
+    ) -> None:
+        ahead = store.add_trial(job, {"lr": "0.3"}, None, creation_time=clock() + 1000)
+        assert [t.handle for t in store.trials(job)] == [None]
+        store.set_handle(ahead.training_job_name, "pid:3", start_time=clock())
+        assert [t.handle for t in store.trials(job)] == ["pid:3"]
+
     # -- training jobs -----------------------------------------------------------------------
 
     def test_add_trial_numbers_and_names_training_jobs(self, store: Store) -> None:

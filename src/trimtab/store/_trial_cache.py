@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from trimtab.types import Trial
@@ -35,13 +35,16 @@ class _Seen:
 class TrialCache:
     """Per tuning job (its row id and creation time, so a new job of a reused id starts afresh)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock  # the store's, which stamps every write but a trial's creation
         self._seen: dict[tuple[int, float], _Seen] = {}
         self._lock = threading.Lock()
 
     def trials(self, job: tuple[int, float], count: int, load: Load) -> list[Trial]:
-        """The job's trials by index, given how many there are now and how to load them (both
-        in one transaction, so that they agree)."""
+        """The job's trials by index, given how many there are now and how to load them, in
+        one transaction: on SQLite one snapshot; under PostgreSQL's READ COMMITTED the count is
+        read first, so the loads can only find more trials than it says, which means a full
+        load."""
         with self._lock:
             seen = self._seen.get(job)
         now = time.monotonic()
@@ -49,18 +52,30 @@ class TrialCache:
             changed = load(seen.newest - MARGIN)
             trials = {**seen.trials, **{t.index: t for t in changed}}
             if len(trials) == count:
-                seen = _Seen(trials, max([seen.newest, *map(_modified, changed)]), seen.loaded)
+                seen = _Seen(
+                    trials, self._newest([seen.newest, *map(_modified, changed)]), seen.loaded
+                )
             else:
                 seen = None
         else:
             seen = None
         if seen is None:
             everything = load(None)
-            newest = max(map(_modified, everything), default=0.0)
+            newest = self._newest(map(_modified, everything))
             seen = _Seen({t.index: t for t in everything}, newest, now)
         with self._lock:
             self._seen[job] = seen
         return [seen.trials[i] for i in sorted(seen.trials)]
+
+    def _newest(self, times: Iterable[float]) -> float:
+        """The latest of `times`, but not past the store's clock: a trial's creation time is
+        its caller's, and one ahead would hide the writes after it."""
+        return min(max(times, default=0.0), self._clock())
+
+    def forget(self, job: tuple[int, float]) -> None:
+        """A deleted job's trials are not kept."""
+        with self._lock:
+            self._seen.pop(job, None)
 
 
 def _modified(trial: Trial) -> float:

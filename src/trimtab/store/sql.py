@@ -85,7 +85,7 @@ class SqlStore:
         self._lock: AbstractContextManager[object] = (
             threading.RLock() if in_memory else nullcontext()
         )
-        self._trial_cache = TrialCache()
+        self._trial_cache = TrialCache(self._clock)
         self._create_schema()
         logger.debug("opened store %s (home %s)", self._engine.url, self.home)
 
@@ -222,6 +222,7 @@ class SqlStore:
                 session.execute(delete(TagRow).where(TagRow.resource_arn.in_(chunk)))
             # Its trials, their metric points and stop requests: ON DELETE CASCADE.
             session.execute(delete(TuningJobRow).where(TuningJobRow.id == row.id))
+            self._trial_cache.forget((row.id, row.creation_time))
 
     # -- training jobs -------------------------------------------------------------------
 
