@@ -62,9 +62,17 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _interruptible() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM both raise KeyboardInterrupt, however the process was
+    started: one started in the background by a non-interactive shell inherits SIGINT ignored,
+    and Python then leaves it ignored, so that `kill -INT` would do nothing."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
 def _run(store: Store, name: str, args: argparse.Namespace) -> int:
     """Run a tuning job with live progress; SIGTERM stops it as cleanly as Ctrl-C does."""
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    _interruptible()
     with console.Progress(stdout) as progress:
         record = service.run_tuning_job(store, name, settings=_settings(args), on_progress=progress)
     response = service.describe_tuning_job(store, record.name)
@@ -157,11 +165,11 @@ def cmd_analytics(store: Store, args: argparse.Namespace) -> int:
 def cmd_serve(store: Store, args: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM (a service manager's stop), which put the jobs aside
     alike. uvicorn shuts down on either and then raises the signal again under the handler it
-    found, so SIGTERM's must not be the default one, which would end the process before the
-    supervisor puts the jobs aside."""
+    found, so neither may be the default one for SIGTERM (which would end the process before
+    the supervisor puts the jobs aside) nor an ignored SIGINT (exit 0, as if asked to)."""
     from trimtab.server import serve
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    _interruptible()
     serve(default_home(), args.store, args.host, args.port, args.allow_path)
     return 0
 

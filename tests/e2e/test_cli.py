@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.jobs import make_request
+from trimtab.testing.serving import as_in_the_background
 
 pytestmark = pytest.mark.slow
 
@@ -37,11 +38,8 @@ def trimtab(
 
 
 def start(output: Path, *args: str) -> subprocess.Popen[bytes]:
-    """`trimtab` in the background, its output to a file (a pipe nobody reads can fill up).
-
-    SIGINT goes back to its default first: a test suite started in the background by a shell
-    (`cmd &`, nohup) inherits SIGINT ignored, and a Python started that way never turns it into
-    KeyboardInterrupt, so the tuner would not see the test's Ctrl-C at all."""
+    """`trimtab` in the background, its output to a file (a pipe nobody reads can fill up), with
+    SIGINT ignored as a background shell would leave it: its Ctrl-C must work all the same."""
     env = {**os.environ, "TRIMTAB_STOP_GRACE_SECONDS": "2"}
     with output.open("wb") as out:
         return subprocess.Popen(
@@ -49,7 +47,7 @@ def start(output: Path, *args: str) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            preexec_fn=as_in_the_background,
         )
 
 

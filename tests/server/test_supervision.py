@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from tests.jobs import make_request
 from trimtab import service
 from trimtab.store import open_store
-from trimtab.testing.serving import Served
+from trimtab.testing.serving import Served, as_in_the_background
 
 pytestmark = pytest.mark.slow
 
@@ -105,6 +105,7 @@ def test_a_job_another_tuner_runs_is_left_to_it_and_one_created_elsewhere_is_run
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=as_in_the_background,
     )
     try:
         client = server.client()

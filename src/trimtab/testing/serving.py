@@ -23,6 +23,13 @@ from typing import Any, Final
 REGION: Final = "us-east-1"
 
 
+def as_in_the_background() -> None:
+    """A `preexec_fn` that starts a process with SIGINT ignored, as a non-interactive shell
+    starts a background command (`cmd &`) and so, maybe, the test suite itself: trimtab must
+    answer Ctrl-C and `kill -INT` all the same, whatever it inherits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @dataclass
 class Served:
     home: Path
@@ -48,7 +55,12 @@ class Served:
         self.endpoint = self.key_id = self.secret = ""
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
-                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=as_in_the_background,
             )
         deadline = time.monotonic() + timeout
         while not self.secret:
